@@ -1,0 +1,78 @@
+"""The one abstraction every family shares: a chain-rule model over D variables with K levels."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from arstudio.data import DataSpec
+from arstudio.errors import UserError
+
+
+class ARModel(nn.Module):
+    """p(x) = prod_i p(x[order[i]] | x[order[:i]]) over the variables of a DataSpec.
+
+    Subclasses implement `logits`. Positions are flat indices into a tensor of `spec.shape`.
+    """
+
+    family: str = ""
+
+    def __init__(self, spec: DataSpec, hparams: dict[str, Any]) -> None:
+        super().__init__()
+        self.spec = spec
+        self.hparams = dict(hparams)
+        self.register_buffer("order", torch.tensor(spec.raster_order(), dtype=torch.long), persistent=False)
+
+    @property
+    def num_levels(self) -> int:
+        return self.spec.levels
+
+    def logits(self, x: Tensor) -> Tensor:
+        """x: LongTensor[B, *spec.shape] -> Tensor[B, *spec.shape, K].
+
+        The logits at position order[i] depend on x only through x[order[:i]].
+        """
+        raise NotImplementedError
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.logits(x)
+
+    def log_prob(self, x: Tensor) -> Tensor:
+        """Exact log-likelihood in nats of each example: Tensor[B]."""
+        logp = torch.log_softmax(self.logits(x).float(), dim=-1)
+        return logp.gather(-1, x.unsqueeze(-1)).squeeze(-1).flatten(1).sum(1)
+
+    def eval_log_prob(self, x: Tensor) -> Tensor:
+        """The log-likelihood used for evaluation; families with ensembles override it."""
+        return self.log_prob(x)
+
+    def on_train_step(self) -> None:
+        """Called by the trainer before every optimisation step (e.g. to draw a new MADE mask)."""
+
+    # Flattening between the spec's shape and chain-rule order.
+    def to_sequence(self, x: Tensor) -> Tensor:
+        """[B, *shape] -> [B, D] with column i holding position order[i]."""
+        return x.flatten(1)[:, self.order]
+
+    def from_sequence(self, seq_logits: Tensor) -> Tensor:
+        """[B, D, K] in chain-rule order -> [B, *shape, K]."""
+        batch, dims, levels = seq_logits.shape
+        out = torch.empty_like(seq_logits)
+        out[:, self.order] = seq_logits
+        return out.view(batch, *self.spec.shape, levels)
+
+    def check_input(self, x: Tensor) -> None:
+        if tuple(x.shape[1:]) != self.spec.shape:
+            raise UserError(
+                f"This {self.family} model expects examples of shape {self.spec.shape}, got {tuple(x.shape[1:])}."
+            )
+
+
+def require_kind(family: str, spec: DataSpec, kinds: tuple[str, ...]) -> None:
+    if spec.kind not in kinds:
+        raise UserError(
+            f"{family} cannot model {spec.kind} data; it accepts {', '.join(kinds)}. "
+            "Choose another family or data set."
+        )

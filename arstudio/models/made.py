@@ -1,0 +1,138 @@
+"""MADE (Germain et al., 2015): a masked autoencoder whose connectivity encodes the chain rule.
+
+Every unit carries a connectivity number m. Inputs get m(d) = 1 + their rank in the ordering;
+hidden units draw m from [min m of the layer below, D-1]; a hidden unit sees units below with
+m' <= m, and output d sees hidden units with m < m(d). Order-agnostic training cycles through
+`num_masks` masks (optionally each with its own ordering); evaluation averages the probabilities
+of an ensemble of masks.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from arstudio.data import DataSpec
+from arstudio.errors import UserError
+from arstudio.models.base import ARModel, require_kind
+from arstudio.models.orderings import make_ordering, random_ordering
+
+KINDS = ("binary", "image")
+ONE_HOT_MAX_LEVELS = 32
+DEFAULTS: dict[str, Any] = {
+    "hidden": 256,
+    "layers": 2,
+    "ordering": "raster",
+    "num_masks": 1,
+    "order_agnostic": False,
+    "ensemble": 0,
+    "seed": 0,
+}
+HELP = {
+    "hidden": ("Units in each hidden layer.", 8, 8192),
+    "layers": ("Number of masked hidden layers.", 1, 8),
+    "ordering": ("Input ordering of the first mask: 'raster' or 'random'.", None, None),
+    "num_masks": ("Masks cycled through in training (1 = a single fixed MADE).", 1, 1024),
+    "order_agnostic": ("Give every mask its own random ordering.", None, None),
+    "ensemble": ("Masks averaged at evaluation (0 = all of them).", 0, 1024),
+    "seed": ("Seed of the connectivity numbers and orderings.", 0, 2**31 - 1),
+}
+
+
+class MaskedLinear(nn.Linear):
+    def __init__(self, in_features: int, out_features: int) -> None:
+        super().__init__(in_features, out_features)
+        self.register_buffer("mask", torch.ones(out_features, in_features))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.linear(x, self.weight * self.mask, self.bias)
+
+
+class MADE(ARModel):
+    family = "made"
+
+    def __init__(
+        self,
+        spec: DataSpec,
+        hidden: int,
+        layers: int,
+        ordering: str,
+        num_masks: int,
+        order_agnostic: bool,
+        ensemble: int,
+        seed: int,
+    ) -> None:
+        require_kind("MADE", spec, KINDS)
+        if num_masks < 1 or layers < 1 or hidden < 1:
+            raise UserError("MADE needs at least one mask, one hidden layer and one hidden unit.")
+        super().__init__(spec, dict(hidden=hidden, layers=layers, ordering=ordering, num_masks=num_masks,
+                                    order_agnostic=order_agnostic, ensemble=ensemble, seed=seed))
+        dims, levels = spec.dims, spec.levels
+        self.one_hot = levels <= ONE_HOT_MAX_LEVELS
+        self.in_width = levels if self.one_hot else 1
+        self.first_order = make_ordering(spec, ordering, seed)
+        sizes = [dims * self.in_width] + [hidden] * layers
+        self.hidden_layers = nn.ModuleList(MaskedLinear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
+        self.output = MaskedLinear(hidden, dims * levels)
+        self.mask_index = -1
+        self.set_mask(0)
+
+    def set_mask(self, index: int) -> None:
+        """Install mask `index` (0..num_masks-1): its ordering and connectivity numbers."""
+        index %= self.hparams["num_masks"]
+        if index == self.mask_index:
+            return
+        gen = torch.Generator().manual_seed(int(self.hparams["seed"]) * 100_003 + index)
+        if index > 0 and self.hparams["order_agnostic"]:
+            order = random_ordering(self.spec, gen)
+        else:
+            order = self.first_order
+        dims = self.spec.dims
+        degree_in = torch.empty(dims, dtype=torch.long)
+        degree_in[order] = torch.arange(1, dims + 1)
+        below = degree_in.repeat_interleave(self.in_width)
+        for layer in self.hidden_layers:
+            low = min(int(below.min()), dims - 1)
+            degrees = torch.randint(low, dims, (layer.out_features,), generator=gen) if dims > 1 else \
+                torch.zeros(layer.out_features, dtype=torch.long)
+            layer.mask.copy_((degrees.unsqueeze(1) >= below.unsqueeze(0)).float())
+            below = degrees
+        out_degrees = degree_in.repeat_interleave(self.spec.levels)
+        self.output.mask.copy_((out_degrees.unsqueeze(1) > below.unsqueeze(0)).float())
+        self.order = order.to(self.order.device)
+        self.mask_index = index
+
+    def on_train_step(self) -> None:
+        if self.hparams["num_masks"] > 1:
+            self.set_mask(self.mask_index + 1)
+
+    def encode_input(self, x: Tensor) -> Tensor:
+        flat = x.flatten(1)
+        if self.one_hot:
+            return F.one_hot(flat, self.spec.levels).to(self.output.weight.dtype).flatten(1)
+        return flat.to(self.output.weight.dtype) * (2.0 / (self.spec.levels - 1)) - 1.0
+
+    def logits(self, x: Tensor) -> Tensor:
+        self.check_input(x)
+        h = self.encode_input(x)
+        for layer in self.hidden_layers:
+            h = torch.relu(layer(h))
+        return self.output(h).view(x.shape[0], *self.spec.shape, self.spec.levels)
+
+    def eval_log_prob(self, x: Tensor) -> Tensor:
+        """log of the mean probability over the first `ensemble` masks (all when 0)."""
+        count = self.hparams["ensemble"] or self.hparams["num_masks"]
+        count = min(count, self.hparams["num_masks"])
+        if count == 1:
+            return self.log_prob(x)
+        current = self.mask_index
+        per_mask = []
+        for index in range(count):
+            self.set_mask(index)
+            per_mask.append(self.log_prob(x))
+        self.set_mask(current)
+        return torch.logsumexp(torch.stack(per_mask), dim=0) - math.log(count)

@@ -1,0 +1,155 @@
+"""A GPT-style decoder: causal self-attention, pre-LayerNorm, learned or rotary positions.
+
+Input position 0 is a learned start token, so the logits at step t see x[:t]; the context is
+the spec's length D (start token plus D-1 values). Output weights are tied to the token
+embedding. `forward_tokens` accepts a KVCache for incremental generation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from arstudio.data import DataSpec
+from arstudio.errors import UserError
+from arstudio.models.base import ARModel, require_kind
+
+KINDS = ("text", "audio", "binary", "image")
+DEFAULTS: dict[str, Any] = {"d_model": 128, "layers": 4, "heads": 4, "mlp_ratio": 4, "positions": "rotary",
+                            "dropout": 0.0}
+HELP = {
+    "d_model": ("Width of the residual stream (a multiple of heads).", 16, 2048),
+    "layers": ("Transformer blocks.", 1, 48),
+    "heads": ("Attention heads per block.", 1, 32),
+    "mlp_ratio": ("Hidden width of each MLP as a multiple of d_model.", 1, 8),
+    "positions": ("Position encoding: 'rotary' or 'learned'.", None, None),
+    "dropout": ("Dropout probability while training.", 0.0, 0.5),
+}
+
+
+@dataclass
+class KVCache:
+    """Preallocated keys and values of every layer: [layers, 2, B, heads, capacity, head_dim]."""
+
+    tensors: Tensor
+    length: int = 0
+
+    @property
+    def capacity(self) -> int:
+        return self.tensors.shape[4]
+
+    def reorder(self, index: Tensor) -> None:
+        self.tensors = self.tensors[:, :, index]
+
+
+def rotary_tables(head_dim: int, positions: Tensor) -> tuple[Tensor, Tensor]:
+    inv_freq = 1.0 / (10000 ** (torch.arange(0, head_dim, 2, device=positions.device).float() / head_dim))
+    angles = positions.float().unsqueeze(-1) * inv_freq
+    return angles.cos(), angles.sin()
+
+
+def apply_rotary(x: Tensor, cos: Tensor, sin: Tensor) -> Tensor:
+    x1, x2 = x[..., 0::2], x[..., 1::2]
+    rotated = torch.stack([x1 * cos - x2 * sin, x1 * sin + x2 * cos], dim=-1)
+    return rotated.flatten(-2).to(x.dtype)
+
+
+class Block(nn.Module):
+    def __init__(self, d_model: int, heads: int, mlp_ratio: int, dropout: float) -> None:
+        super().__init__()
+        self.heads = heads
+        self.dropout = dropout
+        self.ln1 = nn.LayerNorm(d_model)
+        self.qkv = nn.Linear(d_model, 3 * d_model)
+        self.proj = nn.Linear(d_model, d_model)
+        self.ln2 = nn.LayerNorm(d_model)
+        self.mlp = nn.Sequential(nn.Linear(d_model, mlp_ratio * d_model), nn.GELU(),
+                                 nn.Linear(mlp_ratio * d_model, d_model), nn.Dropout(dropout))
+
+    def forward(self, h: Tensor, rotary: tuple[Tensor, Tensor] | None, cache: Tensor | None, start: int) -> Tensor:
+        batch, length, width = h.shape
+        q, k, v = self.qkv(self.ln1(h)).view(batch, length, 3, self.heads, -1).permute(2, 0, 3, 1, 4)
+        if rotary is not None:
+            q, k = apply_rotary(q, *rotary), apply_rotary(k, *rotary)
+        if cache is not None:
+            cache[0, :, :, start:start + length] = k
+            cache[1, :, :, start:start + length] = v
+            k, v = cache[0, :, :, :start + length], cache[1, :, :, :start + length]
+        mask = None
+        if length > 1 and start > 0:
+            mask = torch.ones(length, start + length, dtype=torch.bool, device=h.device).tril(start)
+        attn = F.scaled_dot_product_attention(
+            q, k, v, attn_mask=mask, is_causal=length > 1 and start == 0,
+            dropout_p=self.dropout if self.training else 0.0,
+        )
+        h = h + F.dropout(self.proj(attn.transpose(1, 2).reshape(batch, length, width)), self.dropout, self.training)
+        return h + self.mlp(self.ln2(h))
+
+
+class Transformer(ARModel):
+    family = "transformer"
+
+    def __init__(self, spec: DataSpec, d_model: int, layers: int, heads: int, mlp_ratio: int, positions: str,
+                 dropout: float) -> None:
+        require_kind("Transformer", spec, KINDS)
+        if d_model % heads or (d_model // heads) % 2:
+            raise UserError(f"d_model ({d_model}) must split into {heads} heads of an even width.")
+        if positions not in ("rotary", "learned"):
+            raise UserError(f"Unknown position encoding {positions!r}: use 'rotary' or 'learned'.")
+        super().__init__(spec, dict(d_model=d_model, layers=layers, heads=heads, mlp_ratio=mlp_ratio,
+                                    positions=positions, dropout=dropout))
+        self.context = spec.dims
+        self.start_token = spec.levels
+        self.embed = nn.Embedding(spec.levels + 1, d_model)
+        nn.init.normal_(self.embed.weight, std=0.02)
+        self.position = nn.Embedding(self.context, d_model) if positions == "learned" else None
+        if self.position is not None:
+            nn.init.normal_(self.position.weight, std=0.02)
+        self.blocks = nn.ModuleList(Block(d_model, heads, mlp_ratio, dropout) for _ in range(layers))
+        self.ln_f = nn.LayerNorm(d_model)
+        self.head_bias = nn.Parameter(torch.zeros(spec.levels))
+
+    @property
+    def head_dim(self) -> int:
+        return self.hparams["d_model"] // self.hparams["heads"]
+
+    def new_cache(self, batch: int, capacity: int | None = None) -> KVCache:
+        capacity = capacity or self.context
+        weight = self.embed.weight
+        shape = (len(self.blocks), 2, batch, self.hparams["heads"], capacity, self.head_dim)
+        return KVCache(torch.zeros(shape, dtype=weight.dtype, device=weight.device))
+
+    def forward_tokens(self, tokens: Tensor, cache: KVCache | None = None) -> Tensor:
+        """tokens [B, L] (start token included) -> logits [B, L, K] of the value after each token.
+
+        With a cache, tokens continue the cached ones and the cache is extended.
+        """
+        start = cache.length if cache is not None else 0
+        length = tokens.shape[1]
+        if start + length > self.context:
+            raise UserError(f"The Transformer's context holds {self.context} tokens; got {start + length}.")
+        positions = torch.arange(start, start + length, device=tokens.device)
+        h = self.embed(tokens)
+        rotary = None
+        if self.position is not None:
+            h = h + self.position(positions)
+        else:
+            rotary = rotary_tables(self.head_dim, positions)
+        for i, block in enumerate(self.blocks):
+            h = block(h, rotary, cache.tensors[i] if cache is not None else None, start)
+        if cache is not None:
+            cache.length = start + length
+        return F.linear(self.ln_f(h), self.embed.weight[: self.spec.levels], self.head_bias)
+
+    def sequence_logits(self, seq: Tensor) -> Tensor:
+        """seq [B, T] with T <= context -> logits [B, T, K]; step t depends on seq[:, :t]."""
+        start = torch.full_like(seq[:, :1], self.start_token)
+        return self.forward_tokens(torch.cat([start, seq[:, :-1]], dim=1))
+
+    def logits(self, x: Tensor) -> Tensor:
+        self.check_input(x)
+        return self.from_sequence(self.sequence_logits(self.to_sequence(x)))
