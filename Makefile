@@ -4,29 +4,31 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 TORCH  := torch==2.13.0
 
+# $(call install,REQUIREMENT): a venv with torch from local disk first, then the package.
+define install
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -c "import torch" 2>/dev/null || $(PIP) install --quiet $(TORCH)
+	$(PIP) install --quiet -e "$(1)"
+	touch $@
+endef
+
 .PHONY: run test lint clean
 
-$(VENV)/.installed-%: pyproject.toml
-	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -c "import torch" 2>/dev/null || $(PIP) install --quiet $(TORCH)
-	$(PIP) install --quiet -e ".[$*]"
-	touch $@
+$(VENV)/.installed-app: pyproject.toml
+	$(call install,.)
 
-$(VENV)/.installed-base: pyproject.toml
-	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -c "import torch" 2>/dev/null || $(PIP) install --quiet $(TORCH)
-	$(PIP) install --quiet -e .
-	touch $@
+$(VENV)/.installed-test: pyproject.toml
+	$(call install,.[test])
 
-run: $(VENV)/.installed-base
+run: $(VENV)/.installed-app
 	$(VENV)/bin/arstudio
 
 test: $(VENV)/.installed-test
-	QT_QPA_PLATFORM=offscreen $(PY) -m ruff check arstudio tests
+	$(PY) -m ruff check .
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
 
 lint: $(VENV)/.installed-test
-	$(PY) -m ruff check arstudio tests
+	$(PY) -m ruff check .
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

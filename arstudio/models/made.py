@@ -43,6 +43,22 @@ HELP = {
 }
 
 
+def hidden_degrees(units: int, low: int, dims: int, gen: torch.Generator) -> Tensor:
+    """Connectivity numbers of a hidden layer, drawn from [low, D-1].
+
+    When there are enough units, every number in the range appears (in shuffled, balanced
+    counts) so that no conditional loses a predecessor by chance.
+    """
+    low = min(low, dims - 1)
+    if dims == 1:
+        return torch.zeros(units, dtype=torch.long)
+    span = dims - low
+    if units >= span:
+        balanced = low + torch.arange(units) % span
+        return balanced[torch.randperm(units, generator=gen)]
+    return torch.randint(low, dims, (units,), generator=gen)
+
+
 class MaskedLinear(nn.Linear):
     def __init__(self, in_features: int, out_features: int) -> None:
         super().__init__(in_features, out_features)
@@ -76,7 +92,7 @@ class MADE(ARModel):
         self.in_width = levels if self.one_hot else 1
         self.first_order = make_ordering(spec, ordering, seed)
         sizes = [dims * self.in_width] + [hidden] * layers
-        self.hidden_layers = nn.ModuleList(MaskedLinear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
+        self.hidden_layers = nn.ModuleList(MaskedLinear(a, b) for a, b in zip(sizes[:-1], sizes[1:], strict=False))
         self.output = MaskedLinear(hidden, dims * levels)
         self.mask_index = -1
         self.set_mask(0)
@@ -96,15 +112,21 @@ class MADE(ARModel):
         degree_in[order] = torch.arange(1, dims + 1)
         below = degree_in.repeat_interleave(self.in_width)
         for layer in self.hidden_layers:
-            low = min(int(below.min()), dims - 1)
-            degrees = torch.randint(low, dims, (layer.out_features,), generator=gen) if dims > 1 else \
-                torch.zeros(layer.out_features, dtype=torch.long)
+            degrees = hidden_degrees(layer.out_features, int(below.min()), dims, gen)
             layer.mask.copy_((degrees.unsqueeze(1) >= below.unsqueeze(0)).float())
             below = degrees
         out_degrees = degree_in.repeat_interleave(self.spec.levels)
         self.output.mask.copy_((out_degrees.unsqueeze(1) > below.unsqueeze(0)).float())
         self.order = order.to(self.order.device)
         self.mask_index = index
+
+    def connectivity(self) -> Tensor:
+        """[D, D] bool: whether the masks leave a path from input variable i to output variable j."""
+        dims = self.spec.dims
+        paths = self.output.mask.view(dims, self.spec.levels, -1).amax(1)
+        for layer in reversed(self.hidden_layers):
+            paths = (paths @ layer.mask).clamp(max=1)
+        return paths.view(dims, dims, self.in_width).amax(-1).t() > 0
 
     def on_train_step(self) -> None:
         if self.hparams["num_masks"] > 1:

@@ -1,0 +1,5 @@
+import sys
+
+from arstudio.cli import main
+
+sys.exit(main())

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from arstudio.cli import main
+
+
+def test_families_lists_every_family_with_its_kinds(capsys) -> None:
+    assert main(["families"]) == 0
+    out = capsys.readouterr().out
+    for name in ("nade", "made", "pixelcnn", "wavenet", "transformer"):
+        assert name in out
+    assert "accepts audio, text" in out
+
+
+def test_console_module_runs_and_rejects_unknown_commands() -> None:
+    ok = subprocess.run([sys.executable, "-m", "arstudio", "--version"], capture_output=True, text=True)
+    assert ok.returncode == 0 and "arstudio" in ok.stdout
+    bad = subprocess.run([sys.executable, "-m", "arstudio", "bogus"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "invalid choice" in bad.stderr
