@@ -9,6 +9,7 @@ from torch import Tensor, nn
 
 from arstudio.data import DataSpec
 from arstudio.errors import UserError
+from arstudio.models.steppers import RecomputeStepper, Stepper
 
 
 class ARModel(nn.Module):
@@ -18,6 +19,8 @@ class ARModel(nn.Module):
     """
 
     family: str = ""
+    window: int | None = None
+    """For models of sequences of any length: how many preceding values a step can see."""
 
     def __init__(self, spec: DataSpec, hparams: dict[str, Any]) -> None:
         super().__init__()
@@ -43,6 +46,19 @@ class ARModel(nn.Module):
         """Exact log-likelihood in nats of each example: Tensor[B]."""
         logp = torch.log_softmax(self.logits(x).float(), dim=-1)
         return logp.gather(-1, x.unsqueeze(-1)).squeeze(-1).flatten(1).sum(1)
+
+    def sequence_logits(self, seq: Tensor) -> Tensor:
+        """seq [B, L] in chain-rule order -> logits [B, L, K]; step t depends on seq[:, :t] only.
+
+        Fixed-size models need L = D; windowed models (`window` set) take any L <= window + 1.
+        """
+        x = torch.empty_like(seq)
+        x[:, self.order] = seq
+        return self.logits(x.view(seq.shape[0], *self.spec.shape)).flatten(1, -2)[:, self.order]
+
+    def stepper(self, seq: Tensor, use_cache: bool = True) -> Stepper:
+        """A stepper that generates `seq` [B, L] in chain-rule order (see arstudio.models.steppers)."""
+        return RecomputeStepper(self, seq)
 
     def eval_log_prob(self, x: Tensor) -> Tensor:
         """The log-likelihood used for evaluation; families with ensembles override it."""

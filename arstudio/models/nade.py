@@ -15,6 +15,7 @@ from torch import Tensor, nn
 from arstudio.data import DataSpec
 from arstudio.models.base import ARModel, require_kind
 from arstudio.models.orderings import make_ordering
+from arstudio.models.steppers import Stepper
 
 KINDS = ("binary",)
 DEFAULTS: dict[str, Any] = {"hidden": 256, "ordering": "raster", "ordering_seed": 0}
@@ -39,14 +40,38 @@ class NADE(ARModel):
         self.V = nn.Parameter(torch.randn(dims, hidden) / math.sqrt(hidden))
         self.b = nn.Parameter(torch.zeros(dims))
 
-    def sequence_logit(self, x_seq: Tensor) -> Tensor:
-        """x_seq [B, D] in chain-rule order -> the logit of x=1 at every step, [B, D]."""
-        contributions = x_seq.to(self.W.dtype).unsqueeze(-1) * self.W.t().unsqueeze(0)
+    def sequence_logits(self, seq: Tensor) -> Tensor:
+        """seq [B, D] in chain-rule order -> logits [B, D, 2] by the O(DH) recurrence."""
+        contributions = seq.to(self.W.dtype).unsqueeze(-1) * self.W.t().unsqueeze(0)
         a = torch.cumsum(contributions, dim=1) - contributions + self.c
-        return (torch.sigmoid(a) * self.V).sum(-1) + self.b
+        logit_one = (torch.sigmoid(a) * self.V).sum(-1) + self.b
+        return torch.stack([torch.zeros_like(logit_one), logit_one], dim=-1)
 
     def logits(self, x: Tensor) -> Tensor:
         self.check_input(x)
-        logit_one = self.sequence_logit(self.to_sequence(x))
-        two_way = torch.stack([torch.zeros_like(logit_one), logit_one], dim=-1)
-        return self.from_sequence(two_way)
+        return self.from_sequence(self.sequence_logits(self.to_sequence(x)))
+
+    def stepper(self, seq: Tensor, use_cache: bool = True) -> Stepper:
+        return NADEStepper(self, seq) if use_cache else super().stepper(seq, use_cache)
+
+
+class NADEStepper(Stepper):
+    """Keeps the hidden pre-activation a_t, so each step costs O(H)."""
+
+    model: NADE
+
+    def __init__(self, model: NADE, seq: Tensor) -> None:
+        super().__init__(model, seq)
+        self.a = model.c.expand(seq.shape[0], -1).clone()
+
+    def logits(self, t: int) -> Tensor:
+        logit_one = torch.sigmoid(self.a) @ self.model.V[t] + self.model.b[t]
+        return torch.stack([torch.zeros_like(logit_one), logit_one], dim=-1)
+
+    def commit(self, t: int, values: Tensor) -> None:
+        super().commit(t, values)
+        self.a = self.a + values.to(self.a.dtype).unsqueeze(1) * self.model.W[:, t]
+
+    def reorder(self, index: Tensor) -> None:
+        super().reorder(index)
+        self.a = self.a[index]

@@ -17,6 +17,7 @@ from torch import Tensor, nn
 from arstudio.data import DataSpec
 from arstudio.errors import UserError
 from arstudio.models.base import ARModel, require_kind
+from arstudio.models.steppers import Stepper
 
 KINDS = ("text", "audio", "binary", "image")
 DEFAULTS: dict[str, Any] = {"d_model": 128, "layers": 4, "heads": 4, "mlp_ratio": 4, "positions": "rotary",
@@ -103,6 +104,7 @@ class Transformer(ARModel):
         super().__init__(spec, dict(d_model=d_model, layers=layers, heads=heads, mlp_ratio=mlp_ratio,
                                     positions=positions, dropout=dropout))
         self.context = spec.dims
+        self.window = spec.dims - 1
         self.start_token = spec.levels
         self.embed = nn.Embedding(spec.levels + 1, d_model)
         nn.init.normal_(self.embed.weight, std=0.02)
@@ -153,3 +155,44 @@ class Transformer(ARModel):
     def logits(self, x: Tensor) -> Tensor:
         self.check_input(x)
         return self.from_sequence(self.sequence_logits(self.to_sequence(x)))
+
+    def stepper(self, seq: Tensor, use_cache: bool = True) -> Stepper:
+        return KVCacheStepper(self, seq) if use_cache else super().stepper(seq, use_cache)
+
+
+class KVCacheStepper(Stepper):
+    """Feeds one token per step through a key/value cache.
+
+    Past the context the window slides; every position then shifts, so the cache is rebuilt
+    from the window (as costly as recomputation, and exactly equal to it).
+    """
+
+    model: Transformer
+
+    def __init__(self, model: Transformer, seq: Tensor) -> None:
+        super().__init__(model, seq)
+        self.cache = model.new_cache(seq.shape[0])
+
+    def logits(self, t: int) -> Tensor:
+        model = self.model
+        if t < model.context and self.cache.length == t:
+            token = self.seq[:, t - 1:t] if t > 0 else self.start_tokens(1)
+            return model.forward_tokens(token, self.cache)[:, -1]
+        start = max(0, t - model.window)
+        self.cache.length = 0
+        tokens = torch.cat([self.start_tokens(1), self.seq[:, start:t]], dim=1)
+        return model.forward_tokens(tokens, self.cache)[:, -1]
+
+    def prefix_logits(self, count: int) -> Tensor:
+        if self.cache.length != 0 or count > self.model.context:
+            return super().prefix_logits(count)
+        tokens = torch.cat([self.start_tokens(1), self.seq[:, :count - 1]], dim=1)
+        return self.model.forward_tokens(tokens, self.cache)
+
+    def start_tokens(self, length: int) -> Tensor:
+        return torch.full((self.seq.shape[0], length), self.model.start_token, dtype=self.seq.dtype,
+                          device=self.seq.device)
+
+    def reorder(self, index: Tensor) -> None:
+        super().reorder(index)
+        self.cache.reorder(index)

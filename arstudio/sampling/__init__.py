@@ -1,6 +1,8 @@
-"""Sampling: logit processors and the strategies that draw values from a model's conditional logits."""
+"""Sampling: logit processors, strategies and generate(), shared by every family."""
 
 from arstudio.sampling.config import SamplerConfig
+from arstudio.sampling.generate import generate
 from arstudio.sampling.processors import apply_processors, candidates
+from arstudio.sampling.request import GenerationResult, GenerationStep
 
-__all__ = ["SamplerConfig", "apply_processors", "candidates"]
+__all__ = ["GenerationResult", "GenerationStep", "SamplerConfig", "apply_processors", "candidates", "generate"]

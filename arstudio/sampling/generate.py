@@ -1,0 +1,124 @@
+"""generate(): one position at a time in the model's order, for every family and strategy."""
+
+from __future__ import annotations
+
+import secrets
+
+import torch
+from torch import Tensor
+
+from arstudio.errors import UserError
+from arstudio.models.base import ARModel
+from arstudio.models.steppers import Stepper
+from arstudio.sampling.beam import beam_search
+from arstudio.sampling.config import SamplerConfig
+from arstudio.sampling.processors import apply_processors, candidates
+from arstudio.sampling.request import (
+    GenerationResult,
+    GenerationStep,
+    Layout,
+    StepCallback,
+    known_tensors,
+    resolve_length,
+)
+
+TOP_CANDIDATES = 5
+
+
+def generate(
+    model: ARModel,
+    n: int,
+    config: SamplerConfig | None = None,
+    known: Tensor | None = None,
+    known_mask: Tensor | None = None,
+    length: int | None = None,
+    use_cache: bool = True,
+    callback: StepCallback | None = None,
+    stop_at_eos: bool = False,
+) -> GenerationResult:
+    """Draw `n` samples from `model`, keeping the `known` positions exactly.
+
+    known / known_mask: [*shape] or [n, *shape]; for sequences they may cover only the first
+    steps. length: for audio and text, the number of steps (may exceed the model's context).
+    stop_at_eos: for text with an end symbol, a sample ends there and the rest is filled with
+    it (with log-probability 0). The callback sees every step and returns True to stop.
+    """
+    config = config or SamplerConfig()
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise UserError(f"The number of samples must be a positive whole number, got {n!r}.")
+    device = model.order.device
+    layout = Layout(model, resolve_length(model, length))
+    values, mask = known_tensors(layout, n, known, known_mask, device)
+    seed = config.seed if config.seed is not None else secrets.randbits(62)
+    generator = torch.Generator(device=device).manual_seed(seed)
+    eos = model.spec.eos_index if stop_at_eos else None
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.inference_mode():
+            if config.num_beams > 1:
+                seq, log_probs, stopped = beam_search(model, layout, n, config, values, mask, use_cache, eos, callback)
+            else:
+                seq, log_probs, stopped = sample(model, layout, config, values, mask, use_cache, generator, eos,
+                                                 callback)
+    finally:
+        model.train(was_training)
+    return GenerationResult(layout.from_sequence(seq), layout.from_sequence(log_probs), seed, stopped)
+
+
+def sample(model: ARModel, layout: Layout, config: SamplerConfig, values: Tensor, mask: Tensor, use_cache: bool,
+           generator: torch.Generator, eos: int | None, callback: StepCallback | None) -> tuple[Tensor, Tensor, bool]:
+    """Ancestral (or greedy) sampling; returns (seq, log_probs, stopped_early) in chain-rule order."""
+    n, total = values.shape
+    stepper = model.stepper(values.clone(), use_cache)
+    log_probs = torch.zeros(n, total, device=values.device)
+    ended = torch.zeros(n, dtype=torch.bool, device=values.device)
+    start = known_prefix(mask)
+    if start:
+        prefix = torch.log_softmax(stepper.prefix_logits(start).float(), -1)
+        log_probs[:, :start] = prefix.gather(-1, values[:, :start, None]).squeeze(-1)
+        ended = _ended(stepper, start, eos)
+    for t in range(start, total):
+        logits = stepper.logits(t)
+        processed = apply_processors(logits, config, stepper.seq[:, :t])
+        if config.greedy:
+            chosen = processed.argmax(-1)
+        else:
+            chosen = torch.multinomial(torch.softmax(processed, -1), 1, generator=generator).squeeze(1)
+        chosen = torch.where(mask[:, t], values[:, t], chosen)
+        step_log_probs = torch.log_softmax(logits.float(), -1).gather(-1, chosen[:, None]).squeeze(1)
+        if eos is not None:
+            chosen = torch.where(ended, eos, chosen)
+            step_log_probs = torch.where(ended, 0.0, step_log_probs)
+            ended = ended | (chosen == eos)
+        stepper.commit(t, chosen)
+        log_probs[:, t] = step_log_probs
+        if callback is not None and report(callback, layout, stepper, t, total, chosen, processed):
+            return stepper.seq, log_probs, True
+        if eos is not None and bool(ended.all()):
+            stepper.seq[:, t + 1:] = eos
+            break
+    return stepper.seq, log_probs, False
+
+
+def known_prefix(mask: Tensor) -> int:
+    """How many leading steps are known in every row (computed in one pass where the stepper can)."""
+    unknown = (~mask).any(0).nonzero()
+    return int(unknown[0]) if len(unknown) else mask.shape[1]
+
+
+def _ended(stepper: Stepper, upto: int, eos: int | None) -> Tensor:
+    seen = stepper.seq[:, :upto]
+    return (seen == eos).any(1) if eos is not None else torch.zeros(seen.shape[0], dtype=torch.bool,
+                                                                     device=seen.device)
+
+
+def report(callback: StepCallback, layout: Layout, stepper: Stepper, t: int, total: int, chosen: Tensor,
+           processed: Tensor) -> bool:
+    top_values, top_probs = candidates(processed, TOP_CANDIDATES)
+    seq = stepper.seq
+    step = GenerationStep(
+        step=t, total=total, position=int(layout.order[t]), values=chosen, probs=torch.softmax(processed, -1),
+        top_values=top_values, top_probs=top_probs, _samples=lambda: layout.from_sequence(seq.clone()),
+    )
+    return bool(callback(step))

@@ -1,0 +1,136 @@
+"""Turning generate()'s arguments into chain-rule-ordered tensors, and results back into shapes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import torch
+from torch import Tensor
+
+from arstudio.errors import UserError
+from arstudio.models.base import ARModel
+
+
+@dataclass
+class GenerationStep:
+    """What a callback sees after each step of the chain rule.
+
+    step          index into the generation order (0 .. total-1)
+    position      the flat index into the sample's shape that was just filled
+    values        LongTensor[B]: the values chosen for every sample (or best beams)
+    probs         Tensor[B, K]: the distribution they were drawn from, after processing
+    top_values, top_probs   the most probable candidates of that distribution, [B, k]
+    """
+
+    step: int
+    total: int
+    position: int
+    values: Tensor
+    probs: Tensor
+    top_values: Tensor
+    top_probs: Tensor
+    _samples: Callable[[], Tensor] = field(repr=False)
+
+    @property
+    def samples(self) -> Tensor:
+        """The samples so far, in their final shape (unfilled positions hold 0 or their known value)."""
+        return self._samples()
+
+
+StepCallback = Callable[[GenerationStep], "bool | None"]
+"""Called after every step; returning True stops generation early."""
+
+
+@dataclass
+class GenerationResult:
+    """samples LongTensor[n, *shape]; log_probs Tensor[n, *shape] holds, at every position, the
+    model's own log-probability of the value there given what precedes it in the order."""
+
+    samples: Tensor
+    log_probs: Tensor
+    seed: int
+    stopped_early: bool = False
+
+    @property
+    def log_likelihood(self) -> Tensor:
+        """Tensor[n]: the exact log-likelihood of each sample in nats."""
+        return self.log_probs.flatten(1).sum(1)
+
+
+@dataclass
+class Layout:
+    """How generated sequences (chain-rule order, [n, L]) map to the samples' shape."""
+
+    model: ARModel
+    length: int
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return (self.length,) if self.model.spec.is_sequence else self.model.spec.shape
+
+    @property
+    def order(self) -> Tensor:
+        if self.model.spec.is_sequence:
+            return torch.arange(self.length, device=self.model.order.device)
+        return self.model.order
+
+    def to_sequence(self, x: Tensor) -> Tensor:
+        return x.flatten(1)[:, self.order]
+
+    def from_sequence(self, seq: Tensor) -> Tensor:
+        out = torch.empty_like(seq)
+        out[:, self.order] = seq
+        return out.view(seq.shape[0], *self.shape)
+
+
+def resolve_length(model: ARModel, length: int | None) -> int:
+    spec = model.spec
+    if length is None:
+        return spec.dims
+    if not spec.is_sequence:
+        raise UserError(f"A length applies only to audio and text; {spec.kind} samples have shape {spec.shape}.")
+    if isinstance(length, bool) or not isinstance(length, int) or length < 1:
+        raise UserError(f"The length to generate must be a positive whole number, got {length!r}.")
+    return length
+
+
+def known_tensors(layout: Layout, n: int, known: Tensor | None, known_mask: Tensor | None,
+                  device: torch.device) -> tuple[Tensor, Tensor]:
+    """(values, mask) as [n, L] in chain-rule order; unknown positions hold 0 and False."""
+    shape, levels = layout.shape, layout.model.spec.levels
+    values = torch.zeros(n, *shape, dtype=torch.long, device=device)
+    mask = torch.zeros(n, *shape, dtype=torch.bool, device=device)
+    if known is None:
+        if known_mask is not None and bool(torch.as_tensor(known_mask).any()):
+            raise UserError("A known-value mask was given without the known values.")
+        return layout.to_sequence(values), layout.to_sequence(mask)
+    known = torch.as_tensor(known, device=device).long()
+    given = _fit(known, shape, n, "known values")
+    if known_mask is None:
+        given_mask = torch.ones(given.shape, dtype=torch.bool, device=device)
+    else:
+        given_mask = _fit(torch.as_tensor(known_mask, device=device).bool(), shape, n, "known-value mask")
+        if given_mask.shape[1:] != given.shape[1:]:
+            raise UserError(f"The known values {tuple(given.shape[1:])} and their mask "
+                            f"{tuple(given_mask.shape[1:])} must have the same shape.")
+    if bool(((given < 0) | (given >= levels))[given_mask].any()):
+        raise UserError(f"Known values must lie in 0..{levels - 1}.")
+    region = (slice(None),) + tuple(slice(0, s) for s in given.shape[1:])
+    values[region] = torch.where(given_mask, given, 0)
+    mask[region] = given_mask
+    return layout.to_sequence(values), layout.to_sequence(mask)
+
+
+def _fit(tensor: Tensor, shape: tuple[int, ...], n: int, what: str) -> Tensor:
+    """Broadcast [*s] or [n, *s] to [n, *s], where s fits in shape (a prefix for sequences)."""
+    if tensor.dim() == len(shape):
+        tensor = tensor.unsqueeze(0)
+    if tensor.dim() != len(shape) + 1 or tensor.shape[0] not in (1, n):
+        raise UserError(f"The {what} have shape {tuple(tensor.shape)}; expected {shape} or ({n}, *{shape}).")
+    if len(shape) == 1:
+        if tensor.shape[1] > shape[0]:
+            raise UserError(f"The {what} cover {tensor.shape[1]} steps but only {shape[0]} are generated.")
+    elif tuple(tensor.shape[1:]) != shape:
+        raise UserError(f"The {what} have shape {tuple(tensor.shape[1:])}; the model's samples are {shape}.")
+    return tensor.expand(n, *tensor.shape[1:])
