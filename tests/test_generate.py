@@ -152,7 +152,7 @@ def test_generation_stops_at_the_end_symbol_when_asked() -> None:
     with torch.no_grad():
         model.head_bias[eos] = 4.0
     result = generate(model, 4, SamplerConfig(seed=2), length=30, stop_at_eos=True)
-    for row, log_probs in zip(result.samples, result.log_probs):
+    for row, log_probs in zip(result.samples, result.log_probs, strict=True):
         ends = (row == eos).nonzero()
         assert len(ends), "the boosted end symbol should appear"
         first = int(ends[0])

@@ -134,7 +134,7 @@ class QueueStepper(Stepper):
         h = self.previous_input @ past.t() + e @ present.t() + bias
         self.previous_input = e
         skip = 0
-        for block, queue, (past, present, bias) in zip(model.blocks, self.queues, self.block_taps):
+        for block, queue, (past, present, bias) in zip(model.blocks, self.queues, self.block_taps, strict=True):
             slot = t % block.dilation
             z = queue[:, slot] @ past.t() + h @ present.t() + bias
             queue[:, slot] = h
