@@ -59,9 +59,9 @@ def test_short_training_run_lowers_nll_far_below_uniform(family: str) -> None:
     train, held_out = make_data(2048, gen), make_data(256, gen)
     model = build_model(family, spec, **hparams)
     optimiser = torch.optim.AdamW(model.parameters(), lr=lr)
-    for _step in range(300):
+    for step in range(300):
         batch = train[torch.randint(0, len(train), (64,), generator=gen)]
-        model.on_train_step()
+        model.on_train_step(step)
         loss = -model.log_prob(batch).mean()
         optimiser.zero_grad()
         loss.backward()

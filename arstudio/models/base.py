@@ -64,8 +64,11 @@ class ARModel(nn.Module):
         """The log-likelihood used for evaluation; families with ensembles override it."""
         return self.log_prob(x)
 
-    def on_train_step(self) -> None:
-        """Called by the trainer before every optimisation step (e.g. to draw a new MADE mask)."""
+    def on_train_step(self, step: int) -> None:
+        """Called by the trainer before optimisation step `step` (e.g. to pick that step's MADE mask).
+
+        It must depend only on `step`, so that a resumed run continues exactly.
+        """
 
     # Flattening between the spec's shape and chain-rule order.
     def to_sequence(self, x: Tensor) -> Tensor:

@@ -128,9 +128,8 @@ class MADE(ARModel):
             paths = (paths @ layer.mask).clamp(max=1)
         return paths.view(dims, dims, self.in_width).amax(-1).t() > 0
 
-    def on_train_step(self) -> None:
-        if self.hparams["num_masks"] > 1:
-            self.set_mask(self.mask_index + 1)
+    def on_train_step(self, step: int) -> None:
+        self.set_mask(step)
 
     def encode_input(self, x: Tensor) -> Tensor:
         flat = x.flatten(1)
