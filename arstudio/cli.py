@@ -1,11 +1,16 @@
-"""Command line: `arstudio` opens the workbench; sub-commands run the engine headless."""
+"""Command line: `arstudio` opens the workbench; sub-commands run the engine headless.
+
+A UserError prints its message and exits 2; nothing else shows a traceback to a user.
+"""
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from arstudio import __version__
 from arstudio.errors import UserError
@@ -17,38 +22,103 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_parser("gui", help="open the workbench window (the default)")
     commands.add_parser("families", help="list the model families, the data they accept and their defaults")
+    commands.add_parser("datasets", help="list the built-in data sets with their shapes and levels")
+
+    runs = commands.add_parser("runs", help="list the runs in the registry")
+    _runs_dir(runs)
+
+    train = commands.add_parser("train", help="train a model (also under torchrun for several processes)")
+    train.add_argument("--family", default="made", help="model family (see `arstudio families`)")
+    train.add_argument("--dataset", default="binary-digits", help="data set name or user:PATH")
+    train.add_argument("--steps", type=int, default=None, help="optimisation steps (default 2000; with --resume, "
+                                                               "the run's own)")
+    train.add_argument("--batch-size", type=int, default=64)
+    train.add_argument("--lr", type=float, default=None, help="learning rate (default: the family's)")
+    train.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--name", default=None, help="a name for the run")
+    train.add_argument("--eval-every", type=int, default=200, help="steps between validation passes")
+    train.add_argument("--hparam", action="append", default=[], metavar="KEY=VALUE",
+                       help="a model hyper-parameter, e.g. --hparam hidden=128 (repeatable)")
+    train.add_argument("--data-option", action="append", default=[], metavar="KEY=VALUE",
+                       help="a data set option, e.g. --data-option context=128 (repeatable)")
+    train.add_argument("--resume", type=int, default=None, metavar="RUN_ID",
+                       help="continue a stopped run from its last checkpoint")
+    _runs_dir(train)
+
+    evaluate = commands.add_parser("eval", help="negative log-likelihood of a trained model on a split")
+    _model_source(evaluate)
+    evaluate.add_argument("--split", default="test", choices=("train", "validation", "test"))
+
+    sample = commands.add_parser("sample", help="draw samples and save them as PNG, WAV or text")
+    _model_source(sample)
+    sample.add_argument("--n", type=int, default=16, help="number of samples")
+    sample.add_argument("--out", required=True, help="output file: .png for images, .wav for audio, .txt for text")
+    sample.add_argument("--length", type=int, default=None, help="steps to generate for audio and text")
+    sample.add_argument("--prompt", default=None, help="text to continue (text models)")
+    sample.add_argument("--temperature", type=float, default=1.0)
+    sample.add_argument("--top-k", type=int, default=0)
+    sample.add_argument("--top-p", type=float, default=1.0)
+    sample.add_argument("--min-p", type=float, default=0.0)
+    sample.add_argument("--typical-p", type=float, default=1.0)
+    sample.add_argument("--repetition-penalty", type=float, default=1.0)
+    sample.add_argument("--greedy", action="store_true")
+    sample.add_argument("--beams", type=int, default=1)
+    sample.add_argument("--seed", type=int, default=None)
     return parser
 
 
-def list_families() -> None:
-    from arstudio.models import FAMILIES
-
-    for info in FAMILIES.values():
-        defaults = ", ".join(f"{k}={v}" for k, v in info.defaults.items())
-        print(f"{info.name:12} {info.title}: {info.description}")
-        print(f"{'':12} accepts {', '.join(info.kinds)}; defaults {defaults}")
+def _runs_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--runs-dir", default=None, help="the runs folder (default: $ARSTUDIO_HOME/runs or the "
+                                                          "user data folder)")
 
 
-def open_gui() -> int:
-    if importlib.util.find_spec("arstudio.ui") is None:
-        print("This build of ARStudio has no workbench window yet; the engine is ready:\n")
-        list_families()
-        return 0
-    from arstudio.ui.app import run_app
+def _model_source(parser: argparse.ArgumentParser) -> None:
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--run", type=int, help="a run id from `arstudio runs`")
+    source.add_argument("--checkpoint", help="a checkpoint file (.json or .safetensors)")
+    _runs_dir(parser)
 
-    return run_app()
+
+def parse_assignments(items: Sequence[str], what: str) -> dict[str, Any]:
+    """KEY=VALUE pairs; values are read as JSON where they parse (numbers, true/false), else as text."""
+    result: dict[str, Any] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise UserError(f"Write each {what} as KEY=VALUE, got {item!r}.")
+        try:
+            result[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            result[key] = raw
+    return result
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        if args.command == "families":
-            list_families()
-            return 0
-        return open_gui()
+        if args.command in (None, "gui"):
+            return open_gui()
+        from arstudio import commands
+
+        return getattr(commands, f"run_{args.command}")(args)
     except UserError as exc:
         print(f"arstudio: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("arstudio: interrupted", file=sys.stderr)
+        return 130
+
+
+def open_gui() -> int:
+    if importlib.util.find_spec("arstudio.ui") is None:
+        from arstudio import commands
+
+        print("This build of ARStudio has no workbench window yet; the engine is ready:\n")
+        return commands.run_families(argparse.Namespace())
+    from arstudio.ui.app import run_app
+
+    return run_app()
 
 
 if __name__ == "__main__":

@@ -56,15 +56,15 @@ def family_info(family: str) -> FamilyInfo:
 def build_model(family: str, spec: DataSpec, **hparams: Any) -> ARModel:
     """A freshly initialised model of `family` for `spec`; unspecified hyper-parameters take defaults."""
     info = family_info(family)
-    unknown = sorted(set(hparams) - set(info.defaults))
-    if unknown:
-        raise UserError(
-            f"{info.title} has no hyper-parameter {', '.join(unknown)}; it takes {', '.join(info.defaults)}."
-        )
     if not info.accepts(spec):
         raise UserError(
             f"{info.title} cannot model {spec.kind} data; it accepts {', '.join(info.kinds)}. "
             "Choose another family or data set."
+        )
+    unknown = sorted(set(hparams) - set(info.defaults))
+    if unknown:
+        raise UserError(
+            f"{info.title} has no hyper-parameter {', '.join(unknown)}; it takes {', '.join(info.defaults)}."
         )
     merged = {**info.defaults, **hparams}
     for name, value in merged.items():

@@ -1,0 +1,31 @@
+"""Training: checkpoints, the run registry and where runs live."""
+
+from arstudio.training.checkpoint import (
+    FORMAT_VERSION,
+    Checkpoint,
+    CheckpointSlots,
+    checkpoint_paths,
+    load_checkpoint,
+    read_header,
+    save_checkpoint,
+)
+from arstudio.training.paths import default_runs_dir
+from arstudio.training.registry import SPLITS, STATUSES, Artifact, MetricRow, RunRecord, RunRegistry, pid_alive
+
+__all__ = [
+    "FORMAT_VERSION",
+    "SPLITS",
+    "STATUSES",
+    "Artifact",
+    "Checkpoint",
+    "CheckpointSlots",
+    "MetricRow",
+    "RunRecord",
+    "RunRegistry",
+    "checkpoint_paths",
+    "default_runs_dir",
+    "load_checkpoint",
+    "pid_alive",
+    "read_header",
+    "save_checkpoint",
+]

@@ -1,0 +1,79 @@
+"""TrainConfig: everything that defines a training run, validated with messages a person can act on."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+from arstudio.errors import UserError
+
+LEARNING_RATES = {"nade": 3e-3, "made": 3e-3, "pixelcnn": 3e-3, "wavenet": 3e-3, "transformer": 1e-3}
+
+
+@dataclass
+class TrainConfig:
+    family: str = "made"
+    dataset: str = "binary-digits"
+    hparams: dict[str, Any] = field(default_factory=dict)
+    dataset_options: dict[str, Any] = field(default_factory=dict)
+    steps: int = 2000
+    batch_size: int = 64
+    lr: float | None = None
+    """None takes the family's default learning rate."""
+    weight_decay: float = 0.0
+    warmup_steps: int | None = None
+    """None warms up over 5% of the steps (at most 200)."""
+    grad_clip: float = 1.0
+    device: str = "auto"
+    seed: int = 0
+    eval_every: int = 200
+    eval_examples: int = 512
+    checkpoint_every: int = 500
+    name: str | None = None
+
+    def __post_init__(self) -> None:
+        _positive_int("steps", self.steps)
+        _positive_int("batch size", self.batch_size)
+        _positive_int("evaluation interval", self.eval_every)
+        _positive_int("number of evaluation examples", self.eval_examples)
+        _positive_int("checkpoint interval", self.checkpoint_every)
+        if self.lr is not None and not (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and self.lr > 0):
+            raise UserError(f"The learning rate must be a positive number, got {self.lr!r}.")
+        if not (math.isfinite(self.grad_clip) and self.grad_clip >= 0):
+            raise UserError(f"Gradient clipping must be 0 (off) or a positive norm, got {self.grad_clip!r}.")
+        if not (math.isfinite(self.weight_decay) and self.weight_decay >= 0):
+            raise UserError(f"Weight decay must be 0 or positive, got {self.weight_decay!r}.")
+        if self.warmup_steps is not None and (not isinstance(self.warmup_steps, int) or self.warmup_steps < 0):
+            raise UserError(f"Warm-up steps must be a whole number >= 0, got {self.warmup_steps!r}.")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise UserError(f"The seed must be a whole number >= 0, got {self.seed!r}.")
+
+    @property
+    def learning_rate(self) -> float:
+        return float(self.lr) if self.lr is not None else LEARNING_RATES.get(self.family, 1e-3)
+
+    @property
+    def warmup(self) -> int:
+        return self.warmup_steps if self.warmup_steps is not None else min(200, self.steps // 20)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> TrainConfig:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+def _positive_int(what: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise UserError(f"The {what} must be a whole number of at least 1, got {value!r}.")
+
+
+def lr_factor(step: int, warmup: int, total: int) -> float:
+    """Linear warm-up to 1, then cosine decay to 0.1 at the last step."""
+    if warmup and step < warmup:
+        return (step + 1) / warmup
+    progress = (step - warmup) / max(1, total - warmup)
+    return 0.1 + 0.9 * 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))

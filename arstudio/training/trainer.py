@@ -1,0 +1,269 @@
+"""The training loop: AdamW with warm-up and cosine decay, live events, pause/stop from any thread.
+
+A Trainer runs one run of the registry. Events go to a plain callback; metrics go to SQLite in
+batches; checkpoints (last and best) go to the run's folder. Stop, a finished run and every
+error leave a usable checkpoint and an honest status behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import Tensor
+
+from arstudio.data import load_dataset
+from arstudio.errors import UserError
+from arstudio.models import build_model
+from arstudio.models.base import ARModel
+from arstudio.training.checkpoint import CheckpointSlots, load_checkpoint
+from arstudio.training.config import TrainConfig, lr_factor
+from arstudio.training.device import resolve_device
+from arstudio.training.distributed import Distributed
+from arstudio.training.evaluate import bits_per_dim, mean_nll
+from arstudio.training.events import EvalEvent, StatusEvent, StepEvent, TrainEvent
+from arstudio.training.registry import RunRegistry
+
+METRICS_FLUSH_SECONDS = 1.0
+EventCallback = Callable[[TrainEvent], None]
+
+
+@dataclass
+class TrainSummary:
+    run_id: int | None
+    status: str
+    steps: int
+    best_validation_nll: float | None
+    test_nll: float | None
+    checkpoint: Path | None
+
+
+class Trainer:
+    def __init__(self, config: TrainConfig, registry: RunRegistry | None = None,
+                 callback: EventCallback | None = None, resume_run: int | None = None) -> None:
+        self.config = config
+        self.dist = Distributed.from_environment()
+        self.registry = registry if self.dist.is_main else None
+        self.callback = callback
+        self.resume_run = resume_run
+        self.run_id: int | None = resume_run
+        self.model: ARModel | None = None
+        self._stop = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
+        self._metrics: list[tuple[int, float, str, float, float]] = []
+        self._last_flush = 0.0
+
+    # Control from any thread.
+    def stop(self) -> None:
+        self._stop.set()
+        self._running.set()
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    def run(self) -> TrainSummary:
+        """Train until the configured step count or a stop; raises UserError on divergence."""
+        config = self.config
+        device = self.dist.device(config.device) if self.dist.world_size > 1 else resolve_device(config.device)
+        self.device = device
+        train = load_dataset(config.dataset, "train", seed=config.seed, **config.dataset_options)
+        validation = load_dataset(config.dataset, "validation", seed=config.seed, **config.dataset_options)
+        if len(train) == 0:
+            raise UserError(f"The data set {config.dataset} has no training examples; add data or choose another.")
+        torch.manual_seed(config.seed)
+        model = build_model(config.family, train.spec, **config.hparams).to(device)
+        self.model = model
+        optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
+        batches = torch.Generator().manual_seed(config.seed)
+        step = 0
+        slots: CheckpointSlots | None = None
+        best = None
+        if self.registry is not None:
+            if self.resume_run is None:
+                self.run_id = self.registry.create_run(
+                    config.name or f"{config.family} on {config.dataset}", config.family, config.dataset,
+                    model.hparams, config.to_json(), str(device))
+            slots = CheckpointSlots(self.registry.run_dir(self.run_id) / "checkpoints")
+        if self.resume_run is not None:
+            step, best = self._restore(slots, model, optimizer, batches, device)
+            if self.registry is not None:
+                self.registry.set_status(self.run_id, "running")
+        wrapped = self.dist.wrap(LogProb(model))
+        data = train.data.to(device)
+        status, test_nll = "running", None
+        self._emit(StatusEvent("running", step))
+        started = time.monotonic()
+        try:
+            while step < config.steps:
+                if not self._wait_if_paused(step):
+                    status = "stopped"
+                    break
+                tic = time.monotonic()
+                lr = config.learning_rate * lr_factor(step, config.warmup, config.steps)
+                for group in optimizer.param_groups:
+                    group["lr"] = lr
+                batch = data[self.dist.shard(torch.randint(0, len(data), (config.batch_size * self.dist.world_size,),
+                                                           generator=batches))]
+                model.on_train_step(step)
+                loss = self._loss(wrapped, batch)
+                if not math.isfinite(loss.item()):
+                    raise UserError(
+                        f"Training diverged at step {step + 1}: the loss became {loss.item()}. Lower the learning "
+                        f"rate (now {config.learning_rate:g}) or the batch size, then train again.")
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                if config.grad_clip:
+                    torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+                optimizer.step()
+                step += 1
+                nll = self.dist.mean(loss.detach()).item()
+                elapsed = time.monotonic() - started
+                rate = config.batch_size * self.dist.world_size / max(time.monotonic() - tic, 1e-9)
+                self._emit(StepEvent(step, config.steps, nll, bits_per_dim(model, nll), lr, rate, elapsed))
+                self._record(step, elapsed, "train", nll, bits_per_dim(model, nll))
+                if step % config.eval_every == 0 or step == config.steps:
+                    val = self._evaluate(model, validation.data, step, "validation", elapsed)
+                    if best is None or val < best:
+                        best = val
+                        if slots is not None:
+                            self._save(slots.save_best, model, optimizer, batches, step, best, val_nll=val)
+                            self.registry.update_run(self.run_id, best_val_nll=best)
+                if slots is not None and step % config.checkpoint_every == 0:
+                    self._save(slots.save_last, model, optimizer, batches, step, best)
+            else:
+                status = "finished"
+                test = load_dataset(config.dataset, "test", seed=config.seed, **config.dataset_options)
+                test_nll = self._evaluate(model, test.data, step, "test", time.monotonic() - started)
+        except KeyboardInterrupt:
+            self._finish(slots, model, optimizer, batches, step, best, "stopped", None, "interrupted from the keyboard")
+            raise
+        except Exception as exc:
+            error = _as_user_error(exc, config)
+            self._finish(slots, model, optimizer, batches, step, best, "failed", None, _message(error))
+            if error is exc:
+                raise
+            raise error from exc
+        self._finish(slots, model, optimizer, batches, step, best, status, test_nll, "")
+        return TrainSummary(self.run_id, status, step, best, test_nll, slots.last if slots is not None else None)
+
+    def _loss(self, log_prob: torch.nn.Module, batch: Tensor) -> Tensor:
+        on_cuda = self.device.type == "cuda"
+        with torch.autocast("cuda", dtype=torch.bfloat16) if on_cuda else contextlib.nullcontext():
+            return -log_prob(batch).float().mean()
+
+    def _wait_if_paused(self, step: int) -> bool:
+        """Block while paused; False when a stop was requested."""
+        if not self._running.is_set():
+            self._flush(force=True)
+            self._set_status("paused", step)
+            while not self._running.wait(0.05):
+                pass
+            if not self._stop.is_set():
+                self._set_status("running", step)
+        return not self._stop.is_set()
+
+    def _evaluate(self, model: ARModel, data: Tensor, step: int, split: str, elapsed: float) -> float:
+        if len(data) == 0:
+            raise UserError(f"The {split} split of {self.config.dataset} is empty; use a larger data set.")
+        nll = mean_nll(model, data[: self.config.eval_examples], self.config.batch_size, self.device)
+        self._emit(EvalEvent(step, split, nll, bits_per_dim(model, nll), elapsed))
+        self._record(step, elapsed, split, nll, bits_per_dim(model, nll))
+        self._flush(force=True)
+        return nll
+
+    def _emit(self, event: TrainEvent) -> None:
+        if self.callback is not None and self.dist.is_main:
+            self.callback(event)
+
+    def _record(self, step: int, elapsed: float, split: str, nll: float, bpd: float) -> None:
+        if self.registry is None:
+            return
+        self._metrics.append((step, elapsed, split, nll, bpd))
+        self._flush()
+
+    def _flush(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if self.registry is None or not self._metrics or (not force and now - self._last_flush < METRICS_FLUSH_SECONDS):
+            return
+        self.registry.log_metrics(self.run_id, self._metrics)
+        self.registry.update_run(self.run_id, steps=self._metrics[-1][0])
+        self._metrics = []
+        self._last_flush = now
+
+    def _set_status(self, status: str, step: int, message: str = "") -> None:
+        if self.registry is not None:
+            self.registry.set_status(self.run_id, status, error=message or None)
+        self._emit(StatusEvent(status, step, message))
+
+    def _save(self, save: Callable[..., Path | None], model: ARModel, optimizer: torch.optim.Optimizer,
+              batches: torch.Generator, step: int, best: float | None, **kwargs: float) -> Path | None:
+        meta = {"step": step, "dataset": self.config.dataset, "dataset_options": self.config.dataset_options,
+                "run_id": self.run_id, "config": self.config.to_json(), "best_validation_nll": best}
+        extra = {"rng/batches": batches.get_state(), "rng/torch": torch.get_rng_state()}
+        if torch.cuda.is_available():
+            extra["rng/cuda"] = torch.cuda.get_rng_state()
+        return save(model, optimizer, meta=meta, extra_tensors=extra, **kwargs)
+
+    def _restore(self, slots: CheckpointSlots | None, model: ARModel, optimizer, batches: torch.Generator,
+                 device: torch.device) -> tuple[int, float | None]:
+        if slots is None or not slots.last_exists():
+            raise UserError(f"Run {self.resume_run} has no checkpoint to resume from.")
+        checkpoint = load_checkpoint(slots.last, family=self.config.family, device=str(device))
+        model.load_state_dict(checkpoint.model.state_dict())
+        if checkpoint.optimizer_state is not None:
+            optimizer.load_state_dict(checkpoint.optimizer_state)
+        batches.set_state(checkpoint.extra_tensors["rng/batches"])
+        torch.set_rng_state(checkpoint.extra_tensors["rng/torch"])
+        if "rng/cuda" in checkpoint.extra_tensors and torch.cuda.is_available():
+            torch.cuda.set_rng_state(checkpoint.extra_tensors["rng/cuda"])
+        return int(checkpoint.meta["step"]), checkpoint.meta.get("best_validation_nll")
+
+    def _finish(self, slots, model, optimizer, batches, step: int, best, status: str, test_nll, message: str) -> None:
+        self._flush(force=True)
+        if slots is not None and step > 0 and _weights_finite(model):
+            self._save(slots.save_last, model, optimizer, batches, step, best)
+        if self.registry is not None:
+            self.registry.update_run(self.run_id, steps=step, test_nll=test_nll,
+                                     checkpoint=str(slots.last) if slots is not None else None)
+        self._set_status(status, step, message)
+        self.dist.barrier()
+
+
+class LogProb(torch.nn.Module):
+    """The model's log-likelihood as forward(), so DistributedDataParallel can wrap it."""
+
+    def __init__(self, model: ARModel) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.model.log_prob(x)
+
+
+def _weights_finite(model: ARModel) -> bool:
+    return all(bool(torch.isfinite(p).all()) for p in model.parameters())
+
+
+def _message(exc: BaseException) -> str:
+    return str(exc) if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
+
+
+def _as_user_error(exc: Exception, config: TrainConfig) -> Exception:
+    if isinstance(exc, torch.cuda.OutOfMemoryError):
+        return UserError(f"The GPU ran out of memory with batch size {config.batch_size}. Lower the batch size or "
+                         "the model size, or train on the CPU.")
+    return exc
