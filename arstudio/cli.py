@@ -32,7 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--dataset", default="binary-digits", help="data set name or user:PATH")
     train.add_argument("--steps", type=int, default=None, help="optimisation steps (default 2000; with --resume, "
                                                                "the run's own)")
-    train.add_argument("--batch-size", type=int, default=64)
+    train.add_argument("--batch-size", type=int, default=None,
+                       help="examples per step (default: about 8k positions, 2 to 64 examples)")
     train.add_argument("--lr", type=float, default=None, help="learning rate (default: the family's)")
     train.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
     train.add_argument("--seed", type=int, default=0)

@@ -17,7 +17,7 @@ from arstudio.data.spec import DataSpec
 VERSION = 1
 GENERATION_SEED = 8000
 DEFAULT_RATE = 8000
-DEFAULT_SECONDS = 1.0
+DEFAULT_SECONDS = 0.5
 DEFAULT_COUNT = 400
 SCALES = {"major": (0, 2, 4, 5, 7, 9, 11), "minor": (0, 2, 3, 5, 7, 8, 10), "pentatonic": (0, 2, 4, 7, 9)}
 CHORDS = ((0, 4, 7), (0, 3, 7), (0, 4, 7, 11), (0, 3, 7, 10), (0, 5, 7))

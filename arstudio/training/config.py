@@ -8,6 +8,7 @@ from typing import Any
 
 from arstudio.errors import UserError
 
+POSITIONS_PER_BATCH = 8192
 LEARNING_RATES = {"nade": 3e-3, "made": 3e-3, "pixelcnn": 3e-3, "wavenet": 3e-3, "transformer": 1e-3}
 
 
@@ -18,7 +19,8 @@ class TrainConfig:
     hparams: dict[str, Any] = field(default_factory=dict)
     dataset_options: dict[str, Any] = field(default_factory=dict)
     steps: int = 2000
-    batch_size: int = 64
+    batch_size: int | None = None
+    """None picks about 8k positions per batch (2 to 64 examples), so long clips stay affordable on a CPU."""
     lr: float | None = None
     """None takes the family's default learning rate."""
     weight_decay: float = 0.0
@@ -34,7 +36,8 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         _positive_int("steps", self.steps)
-        _positive_int("batch size", self.batch_size)
+        if self.batch_size is not None:
+            _positive_int("batch size", self.batch_size)
         _positive_int("evaluation interval", self.eval_every)
         _positive_int("number of evaluation examples", self.eval_examples)
         _positive_int("checkpoint interval", self.checkpoint_every)
@@ -52,6 +55,11 @@ class TrainConfig:
     @property
     def learning_rate(self) -> float:
         return float(self.lr) if self.lr is not None else LEARNING_RATES.get(self.family, 1e-3)
+
+    def examples_per_batch(self, dims: int) -> int:
+        if self.batch_size is not None:
+            return self.batch_size
+        return max(2, min(64, POSITIONS_PER_BATCH // dims))
 
     @property
     def warmup(self) -> int:

@@ -103,6 +103,7 @@ class Trainer:
             if self.registry is not None:
                 self.registry.set_status(self.run_id, "running")
         wrapped = self.dist.wrap(LogProb(model))
+        self.batch_size = config.examples_per_batch(train.spec.dims)
         data = train.data.to(device)
         status, test_nll = "running", None
         self._emit(StatusEvent("running", step))
@@ -116,7 +117,7 @@ class Trainer:
                 lr = config.learning_rate * lr_factor(step, config.warmup, config.steps)
                 for group in optimizer.param_groups:
                     group["lr"] = lr
-                batch = data[self.dist.shard(torch.randint(0, len(data), (config.batch_size * self.dist.world_size,),
+                batch = data[self.dist.shard(torch.randint(0, len(data), (self.batch_size * self.dist.world_size,),
                                                            generator=batches))]
                 model.on_train_step(step)
                 loss = self._loss(wrapped, batch)
@@ -132,7 +133,7 @@ class Trainer:
                 step += 1
                 nll = self.dist.mean(loss.detach()).item()
                 elapsed = time.monotonic() - started
-                rate = config.batch_size * self.dist.world_size / max(time.monotonic() - tic, 1e-9)
+                rate = self.batch_size * self.dist.world_size / max(time.monotonic() - tic, 1e-9)
                 self._emit(StepEvent(step, config.steps, nll, bits_per_dim(model, nll), lr, rate, elapsed))
                 self._record(step, elapsed, "train", nll, bits_per_dim(model, nll))
                 if step % config.eval_every == 0 or step == config.steps:
@@ -179,7 +180,7 @@ class Trainer:
     def _evaluate(self, model: ARModel, data: Tensor, step: int, split: str, elapsed: float) -> float:
         if len(data) == 0:
             raise UserError(f"The {split} split of {self.config.dataset} is empty; use a larger data set.")
-        nll = mean_nll(model, data[: self.config.eval_examples], self.config.batch_size, self.device)
+        nll = mean_nll(model, data[: self.config.eval_examples], self.batch_size, self.device)
         self._emit(EvalEvent(step, split, nll, bits_per_dim(model, nll), elapsed))
         self._record(step, elapsed, split, nll, bits_per_dim(model, nll))
         self._flush(force=True)
@@ -264,6 +265,6 @@ def _message(exc: BaseException) -> str:
 
 def _as_user_error(exc: Exception, config: TrainConfig) -> Exception:
     if isinstance(exc, torch.cuda.OutOfMemoryError):
-        return UserError(f"The GPU ran out of memory with batch size {config.batch_size}. Lower the batch size or "
+        return UserError("The GPU ran out of memory. Lower the batch size (--batch-size) or "
                          "the model size, or train on the CPU.")
     return exc
