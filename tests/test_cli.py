@@ -19,3 +19,12 @@ def test_console_module_runs_and_rejects_unknown_commands() -> None:
     assert ok.returncode == 0 and "arstudio" in ok.stdout
     bad = subprocess.run([sys.executable, "-m", "arstudio", "bogus"], capture_output=True, text=True)
     assert bad.returncode == 2 and "invalid choice" in bad.stderr
+
+
+def test_datasets_lists_every_built_in_set_with_its_shape(capsys) -> None:
+    assert main(["datasets"]) == 0
+    out = capsys.readouterr().out
+    for name, shape in (("binary-digits", "1x8x8"), ("glyphs", "1x28x28"), ("patches", "3x16x16"),
+                        ("tones", "4000"), ("pydocs", "256")):
+        line = next(row for row in out.splitlines() if row.startswith(name + " "))
+        assert shape in line
