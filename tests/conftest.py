@@ -4,6 +4,8 @@ from collections.abc import Iterator
 import pytest
 import torch
 
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
 
 @pytest.fixture(autouse=True, scope="session")
 def _private_data_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:

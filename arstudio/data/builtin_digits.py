@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from arstudio.data.examples import Examples
@@ -20,8 +22,12 @@ def binary_digits_spec() -> DataSpec:
     return DataSpec("binary", (1, 8, 8), 2)
 
 
+@functools.lru_cache(maxsize=1)
 def load_digits_arrays() -> tuple[np.ndarray, np.ndarray]:
-    """Images uint8 [1797, 1, 8, 8] with values 0..16, and their digit labels."""
+    """Images uint8 [1797, 1, 8, 8] with values 0..16, and their digit labels (read once per process).
+
+    The arrays are read-only so that the cached copy cannot be changed by a caller.
+    """
     try:
         from sklearn.datasets import load_digits
     except ImportError as exc:
@@ -31,7 +37,10 @@ def load_digits_arrays() -> tuple[np.ndarray, np.ndarray]:
         ) from exc
     bunch = load_digits()
     images = np.asarray(bunch.images).round().astype(np.uint8)[:, None]
-    return images, np.asarray(bunch.target, dtype=np.int64)
+    labels = np.asarray(bunch.target, dtype=np.int64)
+    images.setflags(write=False)
+    labels.setflags(write=False)
+    return images, labels
 
 
 def build_digits() -> Examples:

@@ -35,7 +35,7 @@ DEFAULTS: dict[str, Any] = {
 HELP = {
     "hidden": ("Units in each hidden layer.", 8, 8192),
     "layers": ("Number of masked hidden layers.", 1, 8),
-    "ordering": ("Input ordering of the first mask: 'raster' or 'random'.", None, None),
+    "ordering": ("Input ordering of the first mask.", ("raster", "random"), None),
     "num_masks": ("Masks cycled through in training (1 = a single fixed MADE).", 1, 1024),
     "order_agnostic": ("Give every mask its own random ordering.", None, None),
     "ensemble": ("Masks averaged at evaluation (0 = all of them).", 0, 1024),

@@ -21,7 +21,7 @@ KINDS = ("binary",)
 DEFAULTS: dict[str, Any] = {"hidden": 256, "ordering": "raster", "ordering_seed": 0}
 HELP = {
     "hidden": ("Hidden units H shared by all conditionals (cost O(D*H)).", 8, 4096),
-    "ordering": ("Variable ordering: 'raster' or 'random'.", None, None),
+    "ordering": ("Variable ordering.", ("raster", "random"), None),
     "ordering_seed": ("Seed of the random ordering.", 0, 2**31 - 1),
 }
 

@@ -19,6 +19,8 @@ from torch import Tensor, nn
 from arstudio.data import DataSpec
 from arstudio.errors import UserError
 from arstudio.models.base import ARModel, require_kind
+from arstudio.models.fast_pixelcnn import ColumnStepper
+from arstudio.models.steppers import Stepper
 
 KINDS = ("binary", "image")
 DEFAULTS: dict[str, Any] = {"channels": 32, "kernel": 5, "layers": 0}
@@ -129,3 +131,6 @@ class PixelCNN(ARModel):
         out = self.head_out(torch.relu(self.head_hidden(torch.relu(skip))))
         batch, n_ch, height, width = x.shape
         return out.view(batch, n_ch, self.spec.levels, height, width).permute(0, 1, 3, 4, 2)
+
+    def stepper(self, seq: Tensor, use_cache: bool = True) -> Stepper:
+        return ColumnStepper(self, seq) if use_cache else super().stepper(seq, use_cache)

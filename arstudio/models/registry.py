@@ -15,8 +15,9 @@ from arstudio.models.base import ARModel
 class FamilyInfo:
     """A family's name, the data kinds it accepts and its defaults.
 
-    help maps each hyper-parameter to (description, minimum, maximum); None bounds mean the
-    value is a choice or a flag.
+    help maps each hyper-parameter to (description, minimum, maximum); for a choice the minimum is
+    the tuple of named options (an explicit list of positions is also accepted for orderings);
+    None bounds mean a flag.
     """
 
     name: str
@@ -74,6 +75,10 @@ def build_model(family: str, spec: DataSpec, **hparams: Any) -> ARModel:
 
 def _check_range(info: FamilyInfo, name: str, value: Any) -> None:
     _, low, high = info.help[name]
+    if isinstance(low, tuple):
+        if isinstance(value, str) and value not in low:
+            raise UserError(f"{info.title}'s {name} must be one of {', '.join(low)}, got {value!r}.")
+        return
     if low is None or isinstance(value, bool):
         return
     if not isinstance(value, (int, float)) or not low <= value <= high:

@@ -27,7 +27,7 @@ HELP = {
     "layers": ("Transformer blocks.", 1, 48),
     "heads": ("Attention heads per block.", 1, 32),
     "mlp_ratio": ("Hidden width of each MLP as a multiple of d_model.", 1, 8),
-    "positions": ("Position encoding: 'rotary' or 'learned'.", None, None),
+    "positions": ("Position encoding.", ("rotary", "learned"), None),
     "dropout": ("Dropout probability while training.", 0.0, 0.5),
 }
 
@@ -114,10 +114,19 @@ class Transformer(ARModel):
         self.blocks = nn.ModuleList(Block(d_model, heads, mlp_ratio, dropout) for _ in range(layers))
         self.ln_f = nn.LayerNorm(d_model)
         self.head_bias = nn.Parameter(torch.zeros(spec.levels))
+        self._rotary: tuple[Tensor, Tensor] | None = None
 
     @property
     def head_dim(self) -> int:
         return self.hparams["d_model"] // self.hparams["heads"]
+
+    def rotary(self, start: int, length: int, device: torch.device) -> tuple[Tensor, Tensor]:
+        """cos and sin of positions start .. start+length-1, from a table computed once per device."""
+        if self._rotary is None or self._rotary[0].device != device:
+            with torch.inference_mode(False), torch.no_grad():
+                self._rotary = rotary_tables(self.head_dim, torch.arange(self.context, device=device))
+        cos, sin = self._rotary
+        return cos[start:start + length], sin[start:start + length]
 
     def new_cache(self, batch: int, capacity: int | None = None) -> KVCache:
         capacity = capacity or self.context
@@ -134,13 +143,12 @@ class Transformer(ARModel):
         length = tokens.shape[1]
         if start + length > self.context:
             raise UserError(f"The Transformer's context holds {self.context} tokens; got {start + length}.")
-        positions = torch.arange(start, start + length, device=tokens.device)
         h = self.embed(tokens)
         rotary = None
         if self.position is not None:
-            h = h + self.position(positions)
+            h = h + self.position(torch.arange(start, start + length, device=tokens.device))
         else:
-            rotary = rotary_tables(self.head_dim, positions)
+            rotary = self.rotary(start, length, tokens.device)
         for i, block in enumerate(self.blocks):
             h = block(h, rotary, cache.tensors[i] if cache is not None else None, start)
         if cache is not None:

@@ -17,6 +17,7 @@ from torch import Tensor, nn
 from arstudio.data import DataSpec
 from arstudio.errors import UserError
 from arstudio.models.base import ARModel, require_kind
+from arstudio.models.fast_wavenet import QueueStepper
 from arstudio.models.steppers import Stepper
 
 KINDS = ("audio", "text")
@@ -100,53 +101,3 @@ class WaveNet(ARModel):
 
     def stepper(self, seq: Tensor, use_cache: bool = True) -> Stepper:
         return QueueStepper(self, seq) if use_cache else super().stepper(seq, use_cache)
-
-
-def conv_taps(conv: nn.Conv1d) -> tuple[Tensor, Tensor, Tensor]:
-    """A kernel-2 convolution as (weight on the past input, weight on the present, bias)."""
-    return conv.weight[:, :, 0], conv.weight[:, :, 1], conv.bias
-
-
-class QueueStepper(Stepper):
-    """Fast WaveNet: every layer keeps a queue of its last `dilation` inputs, so a step costs
-    O(layers) instead of O(receptive field). Zeros in the empty queues are the causal padding."""
-
-    model: WaveNet
-
-    def __init__(self, model: WaveNet, seq: Tensor) -> None:
-        super().__init__(model, seq)
-        batch = seq.shape[0]
-        weight = model.embed.weight
-        width = weight.shape[1]
-        self.previous_input = torch.zeros(batch, width, dtype=weight.dtype, device=weight.device)
-        self.queues = [torch.zeros(batch, block.dilation, width, dtype=weight.dtype, device=weight.device)
-                       for block in model.blocks]
-        self.input_taps = conv_taps(model.input_conv)
-        self.block_taps = [conv_taps(block.dilated) for block in model.blocks]
-        self.next_step = 0
-
-    def logits(self, t: int) -> Tensor:
-        if t != self.next_step:
-            raise RuntimeError(f"QueueStepper steps in order: expected step {self.next_step}, got {t}.")
-        model = self.model
-        e = model.start.expand(self.seq.shape[0], -1) if t == 0 else model.embed(self.seq[:, t - 1])
-        past, present, bias = self.input_taps
-        h = self.previous_input @ past.t() + e @ present.t() + bias
-        self.previous_input = e
-        skip = 0
-        for block, queue, (past, present, bias) in zip(model.blocks, self.queues, self.block_taps, strict=True):
-            slot = t % block.dilation
-            z = queue[:, slot] @ past.t() + h @ present.t() + bias
-            queue[:, slot] = h
-            a, b = z.chunk(2, dim=1)
-            gated = torch.tanh(a) * torch.sigmoid(b)
-            h = h + gated @ block.residual.weight[:, :, 0].t() + block.residual.bias
-            skip = skip + gated @ block.skip.weight[:, :, 0].t() + block.skip.bias
-        hidden = torch.relu(torch.relu(skip) @ model.head_hidden.weight[:, :, 0].t() + model.head_hidden.bias)
-        self.next_step = t + 1
-        return hidden @ model.head_out.weight[:, :, 0].t() + model.head_out.bias
-
-    def reorder(self, index: Tensor) -> None:
-        super().reorder(index)
-        self.previous_input = self.previous_input[index]
-        self.queues = [queue[index] for queue in self.queues]

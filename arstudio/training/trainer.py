@@ -31,6 +31,8 @@ from arstudio.training.events import EvalEvent, StatusEvent, StepEvent, TrainEve
 from arstudio.training.registry import RunRegistry
 
 METRICS_FLUSH_SECONDS = 1.0
+DIVERGED_FACTOR = 1000.0
+"""A loss this many times the uniform baseline D ln K (or not finite) means the run has diverged."""
 EventCallback = Callable[[TrainEvent], None]
 
 
@@ -121,10 +123,11 @@ class Trainer:
                                                            generator=batches))]
                 model.on_train_step(step)
                 loss = self._loss(wrapped, batch)
-                if not math.isfinite(loss.item()):
+                if not math.isfinite(loss.item()) or loss.item() > DIVERGED_FACTOR * max(1.0, train.spec.uniform_nll):
                     raise UserError(
-                        f"Training diverged at step {step + 1}: the loss became {loss.item()}. Lower the learning "
-                        f"rate (now {config.learning_rate:g}) or the batch size, then train again.")
+                        f"Training diverged at step {step + 1}: the loss became {loss.item():.4g} nats, far worse "
+                        f"than guessing uniformly ({train.spec.uniform_nll:.4g}). Lower the learning rate (now "
+                        f"{config.learning_rate:g}) or the batch size, then train again.")
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 if config.grad_clip:

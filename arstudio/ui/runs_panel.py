@@ -1,0 +1,168 @@
+"""Every run in the registry: sortable, renameable, deletable, exportable, comparable."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from arstudio.errors import UserError
+from arstudio.training.registry import RunRecord, RunRegistry
+
+COLUMNS = ("id", "name", "family", "data set", "status", "steps", "best val NLL", "test NLL", "duration", "device")
+
+
+class SortableItem(QTableWidgetItem):
+    """Sorts by its number when it has one, so 10 comes after 9."""
+
+    def __init__(self, text: str, key: float | str) -> None:
+        super().__init__(text)
+        self.key = key
+
+    def __lt__(self, other: QTableWidgetItem) -> bool:
+        other_key = getattr(other, "key", other.text())
+        if isinstance(self.key, float) and isinstance(other_key, float):
+            return self.key < other_key
+        return str(self.key) < str(other_key)
+
+
+class RunsPanel(QWidget):
+    selectionChanged = Signal(list)
+    openRequested = Signal(int)
+    errorRaised = Signal(str)
+
+    def __init__(self, registry: RunRegistry, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.registry = registry
+        self.table = QTableWidget(0, len(COLUMNS), objectName="runsTable")
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.setToolTip("Select several runs to compare their curves")
+        buttons = QHBoxLayout()
+        self.buttons = {}
+        for label, slot, tip in (("Refresh", self.refresh, "Read the registry again"),
+                                 ("Rename…", self.rename_selected, "Rename the selected run"),
+                                 ("Delete…", self.delete_selected, "Delete the selected runs and their files"),
+                                 ("Export CSV…", self.export_selected, "Save the metrics of the selected runs"),
+                                 ("Explore", self._open_selected, "Open the run's model in the exploration panels")):
+            button = QPushButton(label, objectName=f"runs{label.strip('.…').replace(' ', '')}Button")
+            button.setToolTip(tip)
+            button.clicked.connect(slot)
+            buttons.addWidget(button)
+            self.buttons[label] = button
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(buttons)
+        layout.addWidget(self.table)
+        self.table.itemSelectionChanged.connect(lambda: self.selectionChanged.emit(self.selected_ids()))
+        self.table.doubleClicked.connect(lambda _: self._open_selected())
+        self.refresh()
+
+    def refresh(self) -> None:
+        selected = set(self.selected_ids())
+        try:
+            runs = self.registry.runs()
+        except UserError as exc:
+            self.errorRaised.emit(str(exc))
+            return
+        self.table.setSortingEnabled(False)
+        self.table.blockSignals(True)
+        self.table.setRowCount(len(runs))
+        for row, run in enumerate(runs):
+            for column, (text, key) in enumerate(_cells(run)):
+                self.table.setItem(row, column, SortableItem(text, key))
+            if run.id in selected:
+                self.table.selectRow(row)
+        self.table.blockSignals(False)
+        self.table.setSortingEnabled(True)
+
+    def selected_ids(self) -> list[int]:
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        return [int(self.table.item(row, 0).text()) for row in rows if self.table.item(row, 0)]
+
+    def row_of(self, run_id: int) -> int:
+        for row in range(self.table.rowCount()):
+            if self.table.item(row, 0) and int(self.table.item(row, 0).text()) == run_id:
+                return row
+        return -1
+
+    def rename_selected(self) -> None:
+        ids = self.selected_ids()
+        if len(ids) != 1:
+            self.errorRaised.emit("Select one run to rename.")
+            return
+        current = self.registry.get(ids[0]).name
+        name, ok = QInputDialog.getText(self, "Rename run", "Name:", text=current)
+        if ok and name.strip():
+            self.registry.rename(ids[0], name.strip())
+            self.refresh()
+
+    def delete_selected(self) -> None:
+        ids = self.selected_ids()
+        if not ids:
+            self.errorRaised.emit("Select the runs to delete.")
+            return
+        answer = QMessageBox.question(self, "Delete runs", f"Delete {len(ids)} run(s) with their checkpoints? "
+                                      "This cannot be undone.")
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        for run_id in ids:
+            try:
+                self.registry.delete(run_id, remove_files=True)
+            except UserError as exc:
+                self.errorRaised.emit(str(exc))
+        self.refresh()
+
+    def export_selected(self) -> None:
+        ids = self.selected_ids()
+        if not ids:
+            self.errorRaised.emit("Select the runs whose metrics to export.")
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export metrics", "metrics.csv", "CSV (*.csv)")
+        if path:
+            try:
+                self.registry.export_csv(ids, path)
+            except UserError as exc:
+                self.errorRaised.emit(str(exc))
+
+    def _open_selected(self) -> None:
+        ids = self.selected_ids()
+        if len(ids) == 1:
+            self.openRequested.emit(ids[0])
+
+
+def _cells(run: RunRecord) -> list[tuple[str, float | str]]:
+    end = run.ended or (time.time() if run.active else run.started or run.created)
+    duration = max(0.0, end - (run.started or run.created))
+    return [
+        (str(run.id), float(run.id)), (run.name, run.name.lower()), (run.family, run.family),
+        (run.dataset, run.dataset), (run.status, run.status), (str(run.steps), float(run.steps)),
+        _number(run.best_val_nll), _number(run.test_nll),
+        (time.strftime("%H:%M:%S", time.gmtime(duration)), duration), (run.device, run.device),
+    ]
+
+
+def _number(value: float | None) -> tuple[str, float]:
+    return ("", float("inf")) if value is None else (f"{value:.4f}", float(value))
+
+

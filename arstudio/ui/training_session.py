@@ -1,0 +1,159 @@
+"""A training run on a worker thread, reported to the GUI at a steady, eye-friendly rate.
+
+The worker thread never touches Qt: it puts plain events on a queue, and a timer on the GUI
+thread drains the queue about 30 times a second and re-emits them as Qt signals. Step events
+arrive in batches, so a fast model cannot flood the GUI.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from torch import Tensor
+
+from arstudio.errors import UserError
+from arstudio.sampling import SamplerConfig, generate
+from arstudio.training.config import TrainConfig
+from arstudio.training.events import EvalEvent, StepEvent, TrainEvent
+from arstudio.training.registry import RunRegistry
+from arstudio.training.trainer import Trainer
+
+DRAIN_MILLISECONDS = 33
+PREVIEW_SAMPLES = {"binary": 16, "image": 9, "audio": 1, "text": 1}
+PREVIEW_LENGTH = {"audio": 2000, "text": 200}
+PREVIEW_SECONDS = 1.5
+"""Training pauses for the preview; a slow model shows what it drew in this time."""
+
+
+@dataclass(frozen=True)
+class Preview:
+    step: int
+    samples: Tensor
+    complete: bool
+
+
+class TrainingWorker:
+    """Runs the Trainer on its own thread and reports through `events` (a thread-safe queue)."""
+
+    def __init__(self, config: TrainConfig, runs_dir: str) -> None:
+        self.config = config
+        self.runs_dir = runs_dir
+        self.events: queue.Queue[tuple[str, Any]] = queue.Queue()
+        self.trainer: Trainer | None = None
+        self._lock = threading.Lock()
+        self._early_controls: list[str] = []
+
+    def run(self) -> None:
+        registry = None
+        try:
+            registry = RunRegistry(self.runs_dir)
+            with self._lock:
+                self.trainer = Trainer(self.config, registry, callback=self._on_event)
+                for action in self._early_controls:
+                    getattr(self.trainer, action)()
+            self.events.put(("finished", self.trainer.run()))
+        except UserError as exc:
+            self.events.put(("failed", str(exc)))
+        except Exception as exc:  # noqa: BLE001 - any failure must reach the window, not kill the thread
+            self.events.put(("failed", f"Training failed: {type(exc).__name__}: {exc}"))
+        finally:
+            if registry is not None:
+                registry.close()
+
+    def control(self, action: str) -> None:
+        """pause, resume or stop, from any thread (also before the trainer exists)."""
+        with self._lock:
+            if self.trainer is None:
+                self._early_controls.append(action)
+                return
+        getattr(self.trainer, action)()
+
+    def _on_event(self, event: TrainEvent) -> None:
+        kind = "step" if isinstance(event, StepEvent) else "eval" if isinstance(event, EvalEvent) else "status"
+        self.events.put((kind, event))
+        if isinstance(event, EvalEvent) and event.split == "validation":
+            self._make_preview(event.step)
+
+    def _make_preview(self, step: int) -> None:
+        model = self.trainer.model if self.trainer is not None else None
+        if model is None:
+            return
+        kind = model.spec.kind
+        length = min(PREVIEW_LENGTH[kind], 4 * model.spec.dims) if kind in PREVIEW_LENGTH else None
+        deadline = time.monotonic() + PREVIEW_SECONDS
+        result = generate(model, PREVIEW_SAMPLES[kind], SamplerConfig(seed=step), length=length,
+                          callback=lambda _: time.monotonic() > deadline)
+        self.events.put(("preview", Preview(step, result.samples.cpu(), complete=not result.stopped_early)))
+
+
+class TrainingSession(QObject):
+    """The GUI side of one run: start, control, and signals emitted on the GUI thread."""
+
+    steps = Signal(list)
+    evaluated = Signal(object)
+    status = Signal(object)
+    preview = Signal(object)
+    started = Signal(int)
+    finished = Signal(object)
+    failed = Signal(str)
+
+    def __init__(self, config: TrainConfig, runs_dir: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.worker = TrainingWorker(config, runs_dir)
+        self.thread = threading.Thread(target=self.worker.run, name="arstudio-training", daemon=True)
+        self.timer = QTimer(self, interval=DRAIN_MILLISECONDS)
+        self.timer.timeout.connect(self.drain)
+        self.announced = False
+
+    @property
+    def trainer(self) -> Trainer | None:
+        return self.worker.trainer
+
+    def start(self) -> None:
+        self.thread.start()
+        self.timer.start()
+
+    def pause(self) -> None:
+        self.worker.control("pause")
+
+    def resume(self) -> None:
+        self.worker.control("resume")
+
+    def stop(self) -> None:
+        self.worker.control("stop")
+
+    def is_running(self) -> bool:
+        return self.thread.is_alive() or self.timer.isActive()
+
+    def wait(self, milliseconds: int = 30_000) -> bool:
+        """Block until the thread ends, then deliver what it reported."""
+        self.thread.join(milliseconds / 1000)
+        self.drain()
+        return not self.thread.is_alive()
+
+    def drain(self) -> None:
+        steps: list[StepEvent] = []
+        while True:
+            try:
+                kind, payload = self.worker.events.get_nowait()
+            except queue.Empty:
+                break
+            if kind == "step":
+                steps.append(payload)
+                if not self.announced and self.trainer is not None:
+                    self.announced = True
+                    self.started.emit(self.trainer.run_id)
+                continue
+            if steps:
+                self.steps.emit(steps)
+                steps = []
+            if kind in ("finished", "failed"):
+                self.timer.stop()
+            getattr(self, {"eval": "evaluated"}.get(kind, kind)).emit(payload)
+        if steps:
+            self.steps.emit(steps)
