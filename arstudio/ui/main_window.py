@@ -22,17 +22,20 @@ from PySide6.QtWidgets import (
 from arstudio import __version__
 from arstudio.data import dataset_spec
 from arstudio.errors import UserError
-from arstudio.training.checkpoint import load_checkpoint
 from arstudio.training.config import TrainConfig
 from arstudio.training.events import EvalEvent, StatusEvent, StepEvent
 from arstudio.training.registry import RunRegistry
 from arstudio.training.trainer import TrainSummary
 from arstudio.ui.app import configure_application_identity
+from arstudio.ui.audio_panel import AudioPanel
 from arstudio.ui.errors import show_error
+from arstudio.ui.image_panel import ImagePanel
+from arstudio.ui.model_source import LoadedModel, load_checkpoint_model, load_run_model
 from arstudio.ui.nll_plot import NllPanel, Series
 from arstudio.ui.runs_panel import RunsPanel
 from arstudio.ui.sample_preview import SamplePreview
 from arstudio.ui.setup_panel import SetupPanel
+from arstudio.ui.text_panel import TextPanel
 from arstudio.ui.training_session import Preview, TrainingSession
 
 SHORTCUTS = (("Ctrl+Return", "Train"), ("Esc", "Stop the run"), ("Ctrl+O", "Open a checkpoint"),
@@ -48,7 +51,7 @@ class MainWindow(QMainWindow):
         self.session: TrainingSession | None = None
         self.live_spec = None
         self.last_error = ""
-        self.checkpoint = None
+        self.loaded: LoadedModel | None = None
         self.registry = self._open_registry(runs_dir)
 
         self.setup = SetupPanel()
@@ -65,6 +68,13 @@ class MainWindow(QMainWindow):
         train_view.addWidget(self.runs)
         train_view.setSizes([480, 220])
         self.tabs.addTab(train_view, "Train")
+        self.image_panel = ImagePanel()
+        self.audio_panel = AudioPanel()
+        self.text_panel = TextPanel()
+        self.explorers = {"Images": self.image_panel, "Audio": self.audio_panel, "Text": self.text_panel}
+        for title, panel in self.explorers.items():
+            self.tabs.addTab(panel, title)
+            panel.errorRaised.connect(self.show_error)
         scroll = QScrollArea()
         scroll.setWidget(self.setup)
         scroll.setWidgetResizable(True)
@@ -83,6 +93,7 @@ class MainWindow(QMainWindow):
         self.setup.stop_button.clicked.connect(self.stop_training)
         self.runs.errorRaised.connect(self.show_error)
         self.runs.selectionChanged.connect(self._overlay_runs)
+        self.runs.openRequested.connect(self.explore_run)
         self.runs_timer = QTimer(self, interval=2000, timeout=self.runs.refresh)
         self._restore_settings()
 
@@ -166,6 +177,8 @@ class MainWindow(QMainWindow):
 
     def _on_finished(self, summary: TrainSummary) -> None:
         self._training_ended()
+        if summary.checkpoint is not None and summary.steps > 0:
+            self._load_quietly(summary.run_id)
         test = f", test NLL {summary.test_nll:.4f}" if summary.test_nll is not None else ""
         self.status_label.setText(f"Run {summary.run_id} {summary.status} after {summary.steps} steps{test}")
 
@@ -207,13 +220,35 @@ class MainWindow(QMainWindow):
         if not path:
             return
         try:
-            checkpoint = load_checkpoint(path)
+            loaded = load_checkpoint_model(path)
         except UserError as exc:
             self.show_error(str(exc))
             return
-        self.status_label.setText(f"Opened {checkpoint.family} checkpoint {Path(path).name} "
-                                  f"({checkpoint.spec.kind}, step {checkpoint.meta.get('step', '?')})")
-        self.checkpoint = checkpoint
+        self.set_loaded_model(loaded, switch=True)
+
+    def explore_run(self, run_id: int) -> None:
+        """Load a run's last checkpoint into the exploration panels and show the fitting one."""
+        try:
+            loaded = load_run_model(self.registry, run_id)
+        except UserError as exc:
+            self.show_error(str(exc))
+            return
+        self.set_loaded_model(loaded, switch=True)
+
+    def set_loaded_model(self, loaded: LoadedModel, switch: bool = False) -> None:
+        self.loaded = loaded
+        for panel in self.explorers.values():
+            panel.set_model(loaded)
+        self.status_label.setText(f"Exploring {loaded.name}: {loaded.family} on {loaded.spec.kind} data")
+        if switch:
+            title = {"binary": "Images", "image": "Images", "audio": "Audio", "text": "Text"}[loaded.spec.kind]
+            self.tabs.setCurrentWidget(self.explorers[title])
+
+    def _load_quietly(self, run_id: int) -> None:
+        try:
+            self.set_loaded_model(load_run_model(self.registry, run_id))
+        except UserError:
+            pass
 
     def open_data(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open data", "", "Data (*.png *.jpg *.jpeg *.bmp *.npz *.npy "

@@ -1,0 +1,125 @@
+"""generate() on a worker thread, with throttled progress, cancel, and results on the GUI thread.
+
+Like training, the worker thread never touches Qt: it records progress in plain Python objects
+and a GUI-thread timer picks them up about 30 times a second.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from torch import Tensor
+
+from arstudio.errors import UserError
+from arstudio.models.base import ARModel
+from arstudio.sampling import GenerationStep, SamplerConfig, generate
+
+DRAIN_MILLISECONDS = 33
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """One step of generation as the panels show it: where, what, and the best candidates."""
+
+    step: int
+    position: int
+    values: Tensor
+    top_values: Tensor
+    top_probs: Tensor
+
+
+@dataclass
+class GenerationProgress:
+    step: int
+    total: int
+    samples: Tensor | None
+    """The samples so far (a copy), or None when no snapshot was taken since the last report."""
+    records: list[StepRecord] = field(default_factory=list)
+    """Every step since the last report, in order."""
+
+
+class GenerationRunner(QObject):
+    """Runs one generation at a time. Emits progress(GenerationProgress), finished(GenerationResult),
+    failed(str) and cancelled(GenerationResult) on the GUI thread."""
+
+    progress = Signal(object)
+    finished = Signal(object)
+    failed = Signal(str)
+    cancelled = Signal(object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._cancel = threading.Event()
+        self._records: list[StepRecord] = []
+        self._snapshot: tuple[int, int, Tensor | None] | None = None
+        self._outcome: tuple[str, Any] | None = None
+        self._last_snapshot = 0.0
+        self.timer = QTimer(self, interval=DRAIN_MILLISECONDS)
+        self.timer.timeout.connect(self._drain)
+
+    def is_running(self) -> bool:
+        return self._thread is not None and (self._thread.is_alive() or self.timer.isActive())
+
+    def start(self, model: ARModel, n: int, config: SamplerConfig, **kwargs: Any) -> None:
+        """Start generate(model, n, config, **kwargs); UserError if a generation is already running."""
+        if self.is_running():
+            raise UserError("A generation is already running; cancel it or wait for it to finish.")
+        self._cancel.clear()
+        self._records, self._snapshot, self._outcome = [], None, None
+        self._thread = threading.Thread(target=self._run, args=(model, n, config, kwargs),
+                                        name="arstudio-generation", daemon=True)
+        self._thread.start()
+        self.timer.start()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def wait(self, milliseconds: int = 30_000) -> bool:
+        if self._thread is not None:
+            self._thread.join(milliseconds / 1000)
+        self._drain()
+        return not self.is_running()
+
+    def _run(self, model: ARModel, n: int, config: SamplerConfig, kwargs: dict[str, Any]) -> None:
+        try:
+            result = generate(model, n, config, callback=self._on_step, **kwargs)
+            outcome = ("cancelled" if result.stopped_early else "finished", result)
+        except UserError as exc:
+            outcome = ("failed", str(exc))
+        except Exception as exc:  # noqa: BLE001 - any failure must reach the window, not kill the thread
+            outcome = ("failed", f"Generation failed: {type(exc).__name__}: {exc}")
+        with self._lock:
+            self._outcome = outcome
+
+    def _on_step(self, step: GenerationStep) -> bool:
+        record = StepRecord(step.step, step.position, step.values.cpu(), step.top_values.cpu(), step.top_probs.cpu())
+        now = time.monotonic()
+        samples = None
+        if now - self._last_snapshot >= DRAIN_MILLISECONDS / 1000 or step.step == step.total - 1:
+            samples = step.samples.cpu()
+            self._last_snapshot = now
+        with self._lock:
+            self._records.append(record)
+            previous = self._snapshot[2] if self._snapshot is not None else None
+            self._snapshot = (step.step, step.total, samples if samples is not None else previous)
+        return self._cancel.is_set()
+
+    def _drain(self) -> None:
+        with self._lock:
+            records, self._records = self._records, []
+            snapshot, self._snapshot = self._snapshot, None
+            outcome = self._outcome
+        if snapshot is not None or records:
+            step, total, samples = snapshot if snapshot is not None else (records[-1].step, 0, None)
+            self.progress.emit(GenerationProgress(step, total, samples, records))
+        if outcome is not None and (self._thread is None or not self._thread.is_alive()):
+            self.timer.stop()
+            self._outcome = None
+            kind, payload = outcome
+            getattr(self, kind).emit(payload)

@@ -1,0 +1,59 @@
+"""The model the exploration panels work on: from a run in the registry or a checkpoint file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from arstudio.data import DataSpec, load_dataset
+from arstudio.errors import UserError
+from arstudio.models.base import ARModel
+from arstudio.training.checkpoint import load_checkpoint
+from arstudio.training.device import resolve_device
+from arstudio.training.registry import RunRegistry
+
+
+@dataclass
+class LoadedModel:
+    """A trained model ready for generation, with where it came from."""
+
+    model: ARModel
+    name: str
+    checkpoint: Path
+    dataset: str | None = None
+    dataset_options: dict[str, Any] = field(default_factory=dict)
+    seed: int = 0
+
+    @property
+    def spec(self) -> DataSpec:
+        return self.model.spec
+
+    @property
+    def family(self) -> str:
+        return self.model.family
+
+    def test_examples(self, count: int = 64):
+        """Up to `count` examples of the test split of the model's data set (LongTensor), or None."""
+        if not self.dataset:
+            return None
+        try:
+            data = load_dataset(self.dataset, "test", seed=self.seed, **self.dataset_options).data
+        except UserError:
+            return None
+        return data[:count]
+
+
+def load_checkpoint_model(path: str | Path, name: str | None = None) -> LoadedModel:
+    checkpoint = load_checkpoint(path, device=str(resolve_device("auto")))
+    config = checkpoint.meta.get("config") or {}
+    return LoadedModel(checkpoint.model.eval(), name or f"{checkpoint.family} ({Path(path).parent.parent.name})",
+                       checkpoint.path, checkpoint.meta.get("dataset"), checkpoint.meta.get("dataset_options") or {},
+                       int(config.get("seed", 0)))
+
+
+def load_run_model(registry: RunRegistry, run_id: int) -> LoadedModel:
+    run = registry.get(run_id)
+    if not run.checkpoint or not Path(run.checkpoint).exists():
+        raise UserError(f"Run {run_id} has no checkpoint yet; train it for a few steps first.")
+    return load_checkpoint_model(run.checkpoint, f"#{run.id} {run.name}")
