@@ -6,8 +6,8 @@ A UserError prints its message and exits 2; nothing else shows a traceback to a 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -112,13 +112,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def open_gui() -> int:
-    if importlib.util.find_spec("arstudio.ui") is None:
-        from arstudio import commands
-
-        print("This build of ARStudio has no workbench window yet; the engine is ready:\n")
-        return commands.run_families(argparse.Namespace())
-    from arstudio.ui.app import run_app
-
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+                                                 or os.environ.get("QT_QPA_PLATFORM")):
+        raise UserError("No display found for the workbench window. Run it in a desktop session (or over ssh -X), "
+                        "or use the command line: `arstudio train --help`.")
+    try:
+        from arstudio.ui.app import run_app
+    except ImportError as exc:
+        raise UserError(f"The workbench window needs Qt, which failed to load ({exc}). On Debian or Ubuntu install "
+                        "libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3.") from exc
     return run_app()
 
 

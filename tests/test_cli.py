@@ -28,3 +28,12 @@ def test_datasets_lists_every_built_in_set_with_its_shape(capsys) -> None:
                         ("tones", "4000"), ("pydocs", "256")):
         line = next(row for row in out.splitlines() if row.startswith(name + " "))
         assert shape in line
+
+
+def test_without_a_display_the_gui_command_explains_instead_of_crashing() -> None:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    done = subprocess.run([sys.executable, "-m", "arstudio"], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 2
+    assert "No display" in done.stderr and "Traceback" not in done.stderr
