@@ -93,8 +93,9 @@ def window(qtbot, tmp_path: Path, null_audio: ModuleType, audio_run: tuple[Path,
     panel = window.audio_panel
     panel.player.stop()
     if panel.is_generating():
-        panel.runner.cancel()
+        panel.cancel()
         panel.runner.wait()
+        panel.comparison.wait()
     window.close()
     window.deleteLater()
 
@@ -178,6 +179,49 @@ def test_the_same_seed_gives_the_same_clip_and_random_seeds_can_be_typed_back(wi
     assert panel.strategy.seed.text() == "random" and f"seed {drawn}" in panel.result_label.text()
     generate(panel, qtbot, 0.05, strategy="top_k", seed=drawn)
     assert panel.strategy.seed.value() == drawn and np.array_equal(clip, panel.codes)
+    assert window.last_error == ""
+
+
+def test_compare_strategies_gives_a_playable_clip_per_preset(window, qtbot) -> None:
+    panel = audio_panel(window)
+    panel.seconds.setValue(0.05)
+    panel.strategy.seed.setValue(3)
+    defaults = ["greedy", "beam 4", "temperature 0.7", "top-k 40", "top-p 0.9", "min-p 0.05", "typical 0.9"]
+    assert [p.name for p in panel.compare.chosen()] == defaults
+    grid = panel.findChild(QWidget, "audioCompareGrid")
+    qtbot.mouseClick(panel.findChild(QPushButton, "audioCompareButton"), LEFT)
+    assert panel.is_generating() and panel.cancel_button.isEnabled() and not panel.generate_button.isEnabled()
+    assert panel.results.currentWidget() is panel.compare and grid.isVisible()
+    qtbot.waitUntil(lambda: not panel.is_generating(), timeout=60_000)
+
+    assert window.last_error == "" and panel.compare.filled() == len(defaults)
+    assert [label.text().split("</b>")[0].removeprefix("<b>") for label in panel.compare.names] == defaults
+    assert all(len(clip) == 400 and np.isfinite(clip).all() for clip in panel.compare.clips)
+    assert all(math.isfinite(nats) and nats <= 0 for nats in panel.compare.nats)
+    assert all("nats/sample" in m.text() and "bits/sample" in m.text() for m in panel.compare.metrics)
+    clips = panel.compare.clips
+    assert any(not np.array_equal(clips[0], clip) for clip in clips[1:]), "every strategy made the same clip"
+    assert "seed 3" in panel.compare.status.text() and panel.progress.value() == len(defaults)
+
+    plays = grid.findChildren(QPushButton, "audioComparePlayButton")
+    assert len(plays) == len(defaults) and all(button.isEnabled() for button in plays)
+    with qtbot.waitSignal(panel.player.finished, timeout=20_000):
+        qtbot.mouseClick(plays[2], LEFT)
+    assert panel.player.frames_played == 400 and window.last_error == ""
+
+    panel.use_player(AudioPlayer(panel, query=lambda: []))
+    assert not any(button.isEnabled() for button in plays) and plays[0].toolTip() == NO_DEVICE_HINT
+
+
+def test_cancel_stops_a_strategy_comparison(window, qtbot) -> None:
+    panel = audio_panel(window)
+    panel.seconds.setValue(30.0)
+    qtbot.mouseClick(panel.findChild(QPushButton, "audioCompareButton"), LEFT)
+    qtbot.wait(200)
+    qtbot.mouseClick(panel.findChild(QPushButton, "audioCompareCancelButton"), LEFT)
+    qtbot.waitUntil(lambda: not panel.is_generating(), timeout=30_000)
+    assert panel.compare.filled() == 0 and "cancelled after 0 of 7" in panel.compare.status.text()
+    assert panel.compare.compare_button.isEnabled() and panel.generate_button.isEnabled()
     assert window.last_error == ""
 
 

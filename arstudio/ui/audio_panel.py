@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
 from arstudio.data.export import save_samples, waveform
 from arstudio.errors import UserError
 from arstudio.sampling import GenerationResult
+from arstudio.ui.audio_compare import AudioCompareView, AudioComparison, mean_log_likelihood
 from arstudio.ui.audio_controls import PrimerForm, StrategyForm, double_spin
 from arstudio.ui.audio_player import AudioPlayer
 from arstudio.ui.audio_views import SpectrogramView, WaveformView
@@ -63,6 +65,11 @@ class AudioPanel(QWidget):
         self.runner.finished.connect(self._on_finished)
         self.runner.cancelled.connect(self._on_cancelled)
         self.runner.failed.connect(self._on_failed)
+        self.comparison = AudioComparison(self)
+        self.comparison.rowFinished.connect(self._on_compared_row)
+        self.comparison.done.connect(self._on_compared)
+        self.comparison.failed.connect(self._on_compare_failed)
+        self.compared_primer = self.compared_length = 0
         self.player = AudioPlayer(self)
 
         self.hint = QLabel(NO_MODEL_HINT, objectName="audioHint", wordWrap=True)
@@ -100,11 +107,16 @@ class AudioPanel(QWidget):
         plots = QSplitter(Qt.Orientation.Vertical)
         plots.addWidget(self.waveform)
         plots.addWidget(self.spectrogram)
-        right = QWidget()
-        right_layout = QVBoxLayout(right)
+        clip_tab = QWidget()
+        right_layout = QVBoxLayout(clip_tab)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addWidget(plots, 1)
         right_layout.addWidget(self.result_label)
+        self.compare = AudioCompareView()
+        self.results = QTabWidget(objectName="audioResultTabs")
+        self.results.addTab(clip_tab, "Clip")
+        self.results.addTab(self.compare, "Strategies")
+        right = self.results
         body = QHBoxLayout()
         body.addWidget(scroll)
         body.addWidget(right, 1)
@@ -113,7 +125,10 @@ class AudioPanel(QWidget):
         layout.addLayout(body, 1)
 
         self.generate_button.clicked.connect(self.generate)
-        self.cancel_button.clicked.connect(self.runner.cancel)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.compare.compare_button.clicked.connect(self.compare_strategies)
+        self.compare.cancel_button.clicked.connect(self.cancel)
+        self.compare.playRequested.connect(self.play_compared)
         self.play_button.clicked.connect(self.play)
         self.stop_button.clicked.connect(lambda: self.player.stop())
         self.save_button.clicked.connect(self.choose_save_path)
@@ -180,6 +195,9 @@ class AudioPanel(QWidget):
         if self.runner.is_running():
             self.runner.cancel()
             self.runner.wait()
+        if self.comparison.is_running():
+            self.comparison.cancel()
+            self.comparison.wait()
         self.player.stop()
         self.loaded = loaded
         self.primer.set_model(loaded if self.is_audio_model() else None)
@@ -197,21 +215,20 @@ class AudioPanel(QWidget):
         return self.loaded is not None and self.loaded.spec.kind == "audio"
 
     def is_generating(self) -> bool:
-        return self.runner.is_running()
+        return self.runner.is_running() or self.comparison.is_running()
+
+    def cancel(self) -> None:
+        self.runner.cancel()
+        self.comparison.cancel()
 
     # Generation.
     def generate(self) -> None:
-        if not self.is_audio_model() or self.runner.is_running():
+        if not self.is_audio_model() or self.is_generating():
             return
-        spec = self.loaded.spec
         try:
             config = self.strategy.config()
-            primer = self.primer.levels()
-            length = int(round(self.seconds.value() * spec.sample_rate))
+            primer, length = self._prompt()
             primed = 0 if primer is None else len(primer)
-            if primed >= length:
-                raise UserError(f"The primer ({primed / spec.sample_rate:.3g} s) is as long as the whole clip "
-                                f"({length / spec.sample_rate:.3g} s): make the length longer or the primer shorter.")
             self.runner.start(self.loaded.model, 1, config, known=primer, length=length)
         except UserError as exc:
             self.errorRaised.emit(str(exc))
@@ -255,6 +272,73 @@ class AudioPanel(QWidget):
         self.result_label.setText("Generation failed.")
         self._update_enabled()
         self.errorRaised.emit(message)
+
+    # Strategies side by side.
+    def compare_strategies(self) -> None:
+        """The same primer, length and seed through every ticked preset, one clip per row."""
+        if not self.is_audio_model() or self.is_generating():
+            return
+        spec = self.loaded.spec
+        presets = self.compare.chosen()
+        try:
+            if not presets:
+                raise UserError("Tick at least one strategy to compare.")
+            seed = self.strategy.config().seed
+            primer, length = self._prompt()
+            self.comparison.start(self.loaded.model, primer, length, presets, seed)
+        except UserError as exc:
+            self.errorRaised.emit(str(exc))
+            return
+        self.player.stop()
+        self.compared_primer, self.compared_length = (0 if primer is None else len(primer)), length
+        self.compare.reset(presets)
+        self.compare.status.setText(f"{length / spec.sample_rate:.2f} s each · seed {seed}")
+        self.results.setCurrentWidget(self.compare)
+        self.progress.setRange(0, len(presets))
+        self.progress.setValue(0)
+        self.progress.setFormat(f"0 / {len(presets)} strategies")
+        self._update_enabled()
+
+    def _prompt(self) -> tuple[torch.Tensor | None, int]:
+        """(primer levels or None, whole length in samples); UserError when the primer fills the length."""
+        spec = self.loaded.spec
+        primer = self.primer.levels()
+        length = int(round(self.seconds.value() * spec.sample_rate))
+        primed = 0 if primer is None else len(primer)
+        if primed >= length:
+            raise UserError(f"The primer ({primed / spec.sample_rate:.3g} s) is as long as the whole clip "
+                            f"({length / spec.sample_rate:.3g} s): make the length longer or the primer shorter.")
+        return primer, length
+
+    def _on_compared_row(self, row: int, result: GenerationResult) -> None:
+        codes = result.samples[0, :self.compared_length].cpu().numpy()
+        nats = mean_log_likelihood(result, self.compared_primer, self.compared_length)
+        self.compare.show_row(row, waveform(codes, self.loaded.spec.levels), self.compared_primer, nats)
+        done, total = self.compare.filled(), len(self.compare.clips)
+        self.progress.setValue(done)
+        self.progress.setFormat(f"{done} / {total} strategies")
+
+    def _on_compared(self) -> None:
+        done, total = self.compare.filled(), len(self.compare.clips)
+        if done < total:
+            self.compare.status.setText(f"{self.compare.status.text()} · cancelled after {done} of {total}")
+        self._update_enabled()
+
+    def _on_compare_failed(self, message: str) -> None:
+        self.compare.status.setText("The comparison failed.")
+        self._update_enabled()
+        self.errorRaised.emit(message)
+
+    def play_compared(self, row: int) -> None:
+        """Play the clip of comparison row `row` through the panel's player."""
+        clip = self.compare.clips[row] if 0 <= row < len(self.compare.clips) else None
+        if clip is None or not len(clip) or self.loaded is None:
+            return
+        try:
+            self.player.play(clip, self.loaded.spec.sample_rate, self.device_combo.currentData(),
+                             self.loop_check.isChecked())
+        except UserError as exc:
+            self.errorRaised.emit(str(exc))
 
     def _take_result(self, result: GenerationResult, length: int) -> None:
         self.last_seed = result.seed
@@ -374,7 +458,7 @@ class AudioPanel(QWidget):
 
     def _update_enabled(self) -> None:
         audio = self.is_audio_model()
-        running = self.runner.is_running()
+        running = self.is_generating()
         playing = self.player.is_playing()
         has_clip = self.finished and not running
         for widget in (self.primer, self.strategy, self.seconds):
@@ -387,3 +471,7 @@ class AudioPanel(QWidget):
         self.play_button.setEnabled(can_play and has_clip and not playing)
         self.stop_button.setEnabled(playing)
         self.save_button.setEnabled(has_clip)
+        self.compare.compare_button.setEnabled(audio and not running)
+        self.compare.cancel_button.setEnabled(self.comparison.is_running())
+        tip = self.player.status.message or "Play this strategy's clip through the chosen output device."
+        self.compare.set_playable(can_play, tip, running or playing)
