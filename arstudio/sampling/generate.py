@@ -12,7 +12,7 @@ from arstudio.models.base import ARModel
 from arstudio.models.steppers import Stepper
 from arstudio.sampling.beam import beam_search
 from arstudio.sampling.config import SamplerConfig
-from arstudio.sampling.processors import apply_processors, candidates
+from arstudio.sampling.processors import apply_processors, candidates, draw, is_identity
 from arstudio.sampling.request import (
     GenerationResult,
     GenerationStep,
@@ -72,33 +72,59 @@ def sample(model: ARModel, layout: Layout, config: SamplerConfig, values: Tensor
     n, total = values.shape
     stepper = model.stepper(values.clone(), use_cache)
     log_probs = torch.zeros(n, total, device=values.device)
-    ended = torch.zeros(n, dtype=torch.bool, device=values.device)
+    ended = torch.zeros(n, 1, dtype=torch.bool, device=values.device)
     start = known_prefix(mask)
     if start:
         prefix = torch.log_softmax(stepper.prefix_logits(start).float(), -1)
         log_probs[:, :start] = prefix.gather(-1, values[:, :start, None]).squeeze(-1)
         ended = _ended(stepper, start, eos)
+    known_steps = mask.any(0).tolist()
+    unprocessed = is_identity(config)
+    columns = Columns(log_probs, start)
     for t in range(start, total):
-        logits = stepper.logits(t)
-        processed = apply_processors(logits, config, stepper.seq[:, :t])
+        logits = stepper.logits(t).float()
+        processed = logits if unprocessed else apply_processors(logits, config, stepper.seq[:, :t])
         if config.greedy:
             chosen = processed.argmax(-1)
         else:
-            chosen = torch.multinomial(torch.softmax(processed, -1), 1, generator=generator).squeeze(1)
-        chosen = torch.where(mask[:, t], values[:, t], chosen)
-        step_log_probs = torch.log_softmax(logits.float(), -1).gather(-1, chosen[:, None]).squeeze(1)
+            chosen = draw(torch.softmax(processed, -1), generator)
+        if known_steps[t]:
+            chosen = torch.where(mask[:, t], values[:, t], chosen)
+        step_log_probs = torch.log_softmax(logits, -1).gather(-1, chosen.unsqueeze(1))
         if eos is not None:
-            chosen = torch.where(ended, eos, chosen)
+            chosen = torch.where(ended[:, 0], eos, chosen)
             step_log_probs = torch.where(ended, 0.0, step_log_probs)
-            ended = ended | (chosen == eos)
+            ended = ended | (chosen == eos).unsqueeze(1)
         stepper.commit(t, chosen)
-        log_probs[:, t] = step_log_probs
+        columns.append(step_log_probs)
         if callback is not None and report(callback, layout, stepper, t, total, chosen, processed):
+            columns.flush()
             return stepper.seq, log_probs, True
         if eos is not None and bool(ended.all()):
             stepper.seq[:, t + 1:] = eos
             break
+    columns.flush()
     return stepper.seq, log_probs, False
+
+
+class Columns:
+    """Writes [n, 1] columns into consecutive columns of `target` from `start`, a block at a time."""
+
+    BLOCK = 1024
+
+    def __init__(self, target: Tensor, start: int) -> None:
+        self.target, self.next, self.pending = target, start, []
+
+    def append(self, column: Tensor) -> None:
+        self.pending.append(column)
+        if len(self.pending) == self.BLOCK:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            self.target[:, self.next:self.next + len(self.pending)] = torch.cat(self.pending, dim=1)
+            self.next += len(self.pending)
+            self.pending = []
 
 
 def known_prefix(mask: Tensor) -> int:
@@ -108,9 +134,11 @@ def known_prefix(mask: Tensor) -> int:
 
 
 def _ended(stepper: Stepper, upto: int, eos: int | None) -> Tensor:
+    """[n, 1]: whether each row already holds the end symbol in its first `upto` steps."""
     seen = stepper.seq[:, :upto]
-    return (seen == eos).any(1) if eos is not None else torch.zeros(seen.shape[0], dtype=torch.bool,
-                                                                     device=seen.device)
+    if eos is None:
+        return torch.zeros(seen.shape[0], 1, dtype=torch.bool, device=seen.device)
+    return (seen == eos).any(1, keepdim=True)
 
 
 def report(callback: StepCallback, layout: Layout, stepper: Stepper, t: int, total: int, chosen: Tensor,

@@ -136,6 +136,22 @@ def apply_processors(logits: Tensor, config: SamplerConfig, history: Tensor | No
     return typical_filter(out, config.typical_p)
 
 
+def is_identity(config: SamplerConfig) -> bool:
+    """Whether apply_processors leaves the logits as they are (temperature 1, no penalty, no filter)."""
+    return (config.temperature == 1.0 and config.repetition_penalty == 1.0 and config.top_k == 0
+            and config.top_p >= 1.0 and config.min_p <= 0.0 and config.typical_p >= 1.0)
+
+
+def draw(probs: Tensor, generator: torch.Generator | None = None) -> Tensor:
+    """One value per row of ``probs`` [B, K] (non-negative weights): the argmax of p / E with E ~ Exp(1).
+
+    This exponential race samples exactly from the normalised weights. It is the algorithm behind
+    ``torch.multinomial(probs, 1)`` on the CPU, so the draws are the same, without that call's overhead.
+    """
+    noise = torch.empty_like(probs).exponential_(generator=generator)
+    return (probs / noise).argmax(-1)
+
+
 def candidates(logits: Tensor, k: int) -> tuple[Tensor, Tensor]:
     """The ``k`` most probable values of each row of processed ``logits`` and their probabilities.
 

@@ -1,0 +1,1 @@
+"""ARStudio's benchmark suite: `python -m benchmarks [--quick | --smoke]` (see docs/benchmarks.md)."""
