@@ -96,7 +96,7 @@ def test_a_diverging_run_shows_an_error_and_the_next_run_trains(make_window, qtb
 
 def test_gui_thread_stays_responsive_while_training(make_window, qtbot) -> None:
     window = make_window()
-    tiny_setup(window, steps=400)
+    tiny_setup(window, steps=150)
     gaps: list[float] = []
     last = [time.perf_counter()]
 
