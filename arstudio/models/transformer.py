@@ -73,9 +73,9 @@ class Block(nn.Module):
 
     def forward(self, h: Tensor, rotary: tuple[Tensor, Tensor] | None, cache: Tensor | None, start: int) -> Tensor:
         batch, length, width = h.shape
-        q, k, v = self.qkv(self.ln1(h)).view(batch, length, 3, self.heads, -1).permute(2, 0, 3, 1, 4)
-        if rotary is not None:
-            q, k = apply_rotary(q, *rotary), apply_rotary(k, *rotary)
+        qkv = self.qkv(self.ln1(h)).view(batch, length, 3, self.heads, -1).permute(2, 0, 3, 1, 4)
+        v = qkv[2]
+        q, k = apply_rotary(qkv[:2], *rotary) if rotary is not None else qkv[:2]
         if cache is not None:
             cache[0, :, :, start:start + length] = k
             cache[1, :, :, start:start + length] = v
