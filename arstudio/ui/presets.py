@@ -16,7 +16,7 @@ from arstudio.atomic import atomic_write_bytes
 from arstudio.errors import UserError
 from arstudio.sampling import SamplerConfig
 
-PRESETS_RESOURCE = ("arstudio", "resources/presets.json")
+PRESETS_RESOURCE = ("arstudio.resources", "presets.json")
 FORMAT_VERSION = 1
 
 
