@@ -1,4 +1,5 @@
-# Quick start: `make run` opens the app, `make test` runs the whole suite headless.
+# Quick start: `make run` opens the app, `make test` runs the whole suite headless,
+# `make package` builds the one-folder application in dist/ARStudio and checks it (packaging/README.md).
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
@@ -12,13 +13,16 @@ define install
 	touch $@
 endef
 
-.PHONY: run test lint clean
+.PHONY: run test lint package clean
 
 $(VENV)/.installed-app: pyproject.toml
 	$(call install,.)
 
 $(VENV)/.installed-test: pyproject.toml
 	$(call install,.[test])
+
+$(VENV)/.installed-package: pyproject.toml
+	$(call install,.[package])
 
 run: $(VENV)/.installed-app
 	$(VENV)/bin/arstudio
@@ -30,5 +34,10 @@ test: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(PY) -m ruff check .
 
+package: $(VENV)/.installed-package
+	$(VENV)/bin/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller packaging/arstudio.spec
+	$(PY) packaging/check_bundle.py
+	du -sh dist/ARStudio
+
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache

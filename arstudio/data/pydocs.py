@@ -2,6 +2,8 @@
 
 The text is gathered at first use from the standard library's source on this machine (parsed
 with `ast`, nothing is imported), skipping test suites and site-packages, and cached as UTF-8.
+A frozen application (PyInstaller) has no library sources, so it ships a copy of the ones read
+here under `BUNDLED_STDLIB` in its bundle folder.
 Examples are non-overlapping windows of `context` bytes; the splits take runs of neighbouring
 windows so that no sentence is split between train and validation.
 """
@@ -30,6 +32,7 @@ MAX_CONTEXT = 65536
 MIN_BYTES = 100_000
 SKIPPED_DIRS = {"site-packages", "dist-packages", "__pycache__", "test", "tests", "idle_test"}
 TOPICS_FILE = Path("pydoc_data") / "topics.py"
+BUNDLED_STDLIB = "pydocs-stdlib"
 DocNode = ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef
 
 
@@ -49,7 +52,15 @@ def pydocs_text() -> bytes:
     return cached_bytes(f"pydocs-v{VERSION}-{version}.txt", lambda: gather_docs(stdlib_dir()).encode("utf-8"))
 
 
-def stdlib_dir() -> Path:
+def stdlib_dir(bundle: Path | None = None) -> Path:
+    """The standard library's source folder: the interpreter's, or the copy inside a bundle folder.
+
+    `bundle` defaults to the running frozen application's folder (`sys._MEIPASS`), if any.
+    """
+    if bundle is None and getattr(sys, "frozen", False):
+        bundle = Path(getattr(sys, "_MEIPASS", Path(sys.executable).parent))
+    if bundle is not None:
+        return Path(bundle) / BUNDLED_STDLIB
     return Path(sysconfig.get_paths()["stdlib"])
 
 
