@@ -78,6 +78,12 @@ def complete(qtbot, panel: ImagePanel, count: int = 4, strategy: str = "top-p", 
     qtbot.waitUntil(lambda: not panel.is_running() and not panel.completion.is_animating(), timeout=30_000)
 
 
+def hover(qtbot, canvas, row: int, col: int) -> None:
+    """Move the mouse over a pixel once pending layout changes have settled the canvas's size."""
+    qtbot.wait(20)
+    QTest.mouseMove(canvas, canvas.widget_point(row, col))
+
+
 def keeps_painted(panel: ImagePanel) -> bool:
     known = np.broadcast_to(panel.canvas.known, panel.canvas.values.shape)
     samples = panel.result.samples.numpy()
@@ -211,15 +217,16 @@ def test_the_panel_says_which_pixels_the_model_sees(make_window, qtbot, runs) ->
     panel.apply_quick_mask("right half")
     assert panel.pane.lookahead_label.text().startswith("<b>28 of the 32 painted pixels come after")
     canvas = panel.canvas
-    QTest.mouseMove(canvas, canvas.widget_point(2, 3))
+    hover(qtbot, canvas, 2, 3)
     qtbot.waitUntil(lambda: "pixel 20 of 64" in panel.pane.hover_label.text())
     assert "sees the 19 pixels before it" in panel.pane.hover_label.text()
 
     panel = explore(window, runs, "made")
     assert "not row by row" in panel.pane.order_label.text()
     order = window.loaded.model.order.numpy()
-    first = int(order[0])
-    QTest.mouseMove(canvas, canvas.widget_point(first // 8, first % 8))
+    first, last = int(order[0]), int(order[-1])
+    hover(qtbot, canvas, last // 8, last % 8)
+    hover(qtbot, canvas, first // 8, first % 8)
     qtbot.waitUntil(lambda: "is pixel 1 of 64" in panel.pane.hover_label.text())
 
 

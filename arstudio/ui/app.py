@@ -6,7 +6,7 @@ import sys
 import traceback
 from types import TracebackType
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, QSettings, Qt
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -39,6 +39,10 @@ def run_app(argv: list[str] | None = None) -> int:
     configure_application_identity()
     sys.excepthook = _show_unexpected_error
     from arstudio.ui.main_window import MainWindow
+    from arstudio.ui.theme import THEMES, apply_theme
+
+    theme = QSettings().value("view/theme", "system", str)
+    apply_theme(app, theme if theme in THEMES else "system")
 
     window = MainWindow()
     window.show()

@@ -73,7 +73,6 @@ class AudioPanel(QWidget):
         self.player = AudioPlayer(self)
 
         self.hint = QLabel(NO_MODEL_HINT, objectName="audioHint", wordWrap=True)
-        self.hint.setStyleSheet("QLabel { background: #fff4ce; border: 1px solid #e0c060; padding: 6px; }")
         self.primer = PrimerForm()
         self.primer.choose_button.clicked.connect(self.choose_primer_file)
         self.strategy = StrategyForm()
@@ -181,7 +180,6 @@ class AudioPanel(QWidget):
         transport.addWidget(self.stop_button)
         transport.addWidget(self.loop_check)
         self.playback_label = QLabel("", objectName="playbackHint", wordWrap=True)
-        self.playback_label.setStyleSheet("QLabel { color: #9a3412; }")
         self.save_button = QPushButton("Save WAV…", objectName="audioSaveButton")
         layout.addLayout(devices)
         layout.addLayout(transport)

@@ -6,17 +6,18 @@ import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QFileDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
     QProgressBar,
-    QScrollArea,
     QSplitter,
     QStatusBar,
     QTabWidget,
+    QToolBar,
 )
 
 from arstudio import __version__
@@ -29,6 +30,8 @@ from arstudio.training.trainer import TrainSummary
 from arstudio.ui.app import configure_application_identity
 from arstudio.ui.audio_panel import AudioPanel
 from arstudio.ui.errors import show_error
+from arstudio.ui.fitting_scroll import FittingScrollArea
+from arstudio.ui.icons import action_icon, decorate_buttons
 from arstudio.ui.image_panel import ImagePanel
 from arstudio.ui.model_source import LoadedModel, load_checkpoint_model, load_run_model
 from arstudio.ui.nll_plot import NllPanel, Series
@@ -36,6 +39,7 @@ from arstudio.ui.runs_panel import RunsPanel
 from arstudio.ui.sample_preview import SamplePreview
 from arstudio.ui.setup_panel import SetupPanel
 from arstudio.ui.text_panel import TextPanel
+from arstudio.ui.theme import THEMES, apply_theme
 from arstudio.ui.training_session import Preview, TrainingSession
 
 SHORTCUTS = (("Ctrl+Return", "Train"), ("Esc", "Stop the run"), ("Ctrl+O", "Open a checkpoint"),
@@ -75,17 +79,17 @@ class MainWindow(QMainWindow):
         for title, panel in self.explorers.items():
             self.tabs.addTab(panel, title)
             panel.errorRaised.connect(self.show_error)
-        scroll = QScrollArea()
-        scroll.setWidget(self.setup)
-        scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(330)
+        scroll = FittingScrollArea(self.setup)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(scroll)
         self.splitter.addWidget(self.tabs)
         self.splitter.setStretchFactor(1, 1)
         self.setCentralWidget(self.splitter)
         self._build_status_bar()
+        self.actions_by_name: dict[str, QAction] = {}
         self._build_menus()
+        self._build_toolbar()
+        decorate_buttons(self)
 
         self.setup.trainRequested.connect(self.start_training)
         self.setup.errorRaised.connect(self.show_error)
@@ -124,6 +128,7 @@ class MainWindow(QMainWindow):
         self.progress.show()
         self.status_label.setText(f"Starting {config.family} on {config.dataset}…")
         self.session.start()
+        self._sync_run_actions()
         self.runs_timer.start()
 
     def stop_training(self) -> None:
@@ -190,6 +195,7 @@ class MainWindow(QMainWindow):
     def _training_ended(self) -> None:
         self.setup.set_running(False)
         self.setup.pause_button.setText("Pause")
+        self._sync_run_actions()
         self.progress.hide()
         self.runs_timer.stop()
         self.runs.refresh()
@@ -306,25 +312,67 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
-        self._action(file_menu, "Open &checkpoint…", self.open_checkpoint, QKeySequence.StandardKey.Open)
-        self._action(file_menu, "Open &data…", self.open_data, "Ctrl+Shift+O")
+        self._action(file_menu, "open", "Open &checkpoint…", self.open_checkpoint, QKeySequence.StandardKey.Open,
+                     "open-checkpoint")
+        self._action(file_menu, "data", "Open &data…", self.open_data, "Ctrl+Shift+O", "open-data")
         file_menu.addSeparator()
-        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self._action(file_menu, "quit", "&Quit", self.close, QKeySequence.StandardKey.Quit)
         run_menu = self.menuBar().addMenu("&Run")
-        self._action(run_menu, "&Train", self.setup.request_training, "Ctrl+Return")
-        self._action(run_menu, "&Stop", self.stop_training, "Esc")
+        self._action(run_menu, "train", "&Train", self.setup.request_training, "Ctrl+Return", "train")
+        self._action(run_menu, "pause", "&Pause", self.setup.pause_button.toggle, None, "pause")
+        self._action(run_menu, "stop", "&Stop", self.stop_training, "Esc", "stop")
+        self._build_view_menu(self.menuBar().addMenu("&View"))
         help_menu = self.menuBar().addMenu("&Help")
-        self._action(help_menu, "&Keyboard shortcuts", self.show_shortcuts)
-        self._action(help_menu, "&About ARStudio", self.show_about)
+        self._action(help_menu, "shortcuts", "&Keyboard shortcuts", self.show_shortcuts)
+        self._action(help_menu, "about", "&About ARStudio", self.show_about)
+        self._sync_run_actions()
 
-    def _action(self, menu, text: str, slot, shortcut=None) -> QAction:
+    def _build_view_menu(self, menu) -> None:
+        themes = menu.addMenu("&Theme")
+        group = QActionGroup(self, exclusive=True)
+        current = self.settings.value("view/theme", "system", str)
+        for name in THEMES:
+            action = QAction(name.capitalize(), self, checkable=True, checked=name == current)
+            action.triggered.connect(lambda _checked=False, theme=name: self.set_theme(theme))
+            group.addAction(action)
+            themes.addAction(action)
+            self.actions_by_name[f"theme-{name}"] = action
+
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("Main", self, objectName="mainToolBar", movable=False)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        for name in ("train", "pause", "stop", None, "open", "data"):
+            if name is None:
+                bar.addSeparator()
+            else:
+                bar.addAction(self.actions_by_name[name])
+        self.addToolBar(bar)
+
+    def _action(self, menu, name: str, text: str, slot, shortcut=None, icon: str | None = None) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
+        if icon is not None:
+            action.setIcon(action_icon(icon))
         action.triggered.connect(slot)
         menu.addAction(action)
         self.addAction(action)
+        self.actions_by_name[name] = action
         return action
+
+    def _sync_run_actions(self) -> None:
+        running = self.is_training()
+        self.actions_by_name["train"].setEnabled(not running)
+        self.actions_by_name["pause"].setEnabled(running)
+        self.actions_by_name["stop"].setEnabled(running)
+
+    def set_theme(self, name: str) -> None:
+        """Restyle the application now and remember the choice ("system", "light" or "dark")."""
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, name)
+        self.settings.setValue("view/theme", name)
+        self.actions_by_name[f"theme-{name}"].setChecked(True)
 
     def _restore_settings(self) -> None:
         geometry = self.settings.value("window/geometry")

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
-    QScrollArea,
     QSpinBox,
     QSplitter,
     QVBoxLayout,
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
 from arstudio.errors import UserError
 from arstudio.sampling import GenerationResult
 from arstudio.ui.compare_grid import CompareGrid
+from arstudio.ui.fitting_scroll import FittingScrollArea
 from arstudio.ui.model_source import LoadedModel
 from arstudio.ui.presets import Preset, builtin_presets, load_presets, save_presets
 from arstudio.ui.sampler_controls import MAX_SEED, PresetList, SamplerControls
@@ -77,7 +77,7 @@ class TextPanel(QWidget):
         layout.addWidget(self.hint)
         layout.addWidget(self.body, 1)
 
-    def _build_controls(self) -> QScrollArea:
+    def _build_controls(self) -> FittingScrollArea:
         column = QWidget()
         layout = QVBoxLayout(column)
         layout.setContentsMargins(4, 4, 8, 4)
@@ -108,12 +108,7 @@ class TextPanel(QWidget):
         layout.addStretch(1)
         self.generate_button.clicked.connect(self.generate)
         self.cancel_button.clicked.connect(self.cancel)
-        scroll = QScrollArea(self)
-        scroll.setWidget(column)
-        scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(300)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        return scroll
+        return FittingScrollArea(column, self)
 
     def _build_compare_box(self, parent: QWidget) -> QGroupBox:
         box = QGroupBox("Compare strategies (same prompt and seed)", parent)
