@@ -66,6 +66,17 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--greedy", action="store_true")
     sample.add_argument("--beams", type=int, default=1)
     sample.add_argument("--seed", type=int, default=None)
+
+    screenshot = commands.add_parser("screenshot", help="open the window offscreen, walk the tour and save PNGs")
+    screenshot.add_argument("out", metavar="OUT_DIR", help="folder for <panel>.png")
+    screenshot.add_argument("--panels", default="window,train,images,audio,text",
+                            help="comma-separated panels: window, train, images, audio, text (default: all)")
+    screenshot.add_argument("--quick", action="store_true",
+                            help="tiny models and few steps: proves each panel renders, in seconds")
+    screenshot.add_argument("--theme", default="light", choices=("light", "dark"))
+    screenshot.add_argument("--size", default="1280x800", help="window size WIDTHxHEIGHT (default 1280x800)")
+    screenshot.add_argument("--runs-dir", default=None, help="keep the tour's runs here (default: a temporary "
+                                                            "folder, deleted afterwards)")
     return parser
 
 

@@ -222,6 +222,7 @@ def test_the_panel_says_which_pixels_the_model_sees(make_window, qtbot, runs) ->
     assert "sees the 19 pixels before it" in panel.pane.hover_label.text()
 
     panel = explore(window, runs, "made")
+    assert (window.setup.family, window.setup.dataset) == ("made", "binary-digits"), "the setup follows the run"
     assert "not row by row" in panel.pane.order_label.text()
     order = window.loaded.model.order.numpy()
     first, last = int(order[0]), int(order[-1])

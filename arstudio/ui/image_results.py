@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
 from arstudio.ui.completion_grid import CompletionGrid
 from arstudio.ui.image_compare import CompareView
@@ -25,9 +25,10 @@ class ResultsPane(QTabWidget):
                                 wordWrap=True))
         layout.addWidget(self.grid, 1)
         layout.addWidget(self.summary)
-        buttons = QHBoxLayout()
-        for button in (self.edit_one, self.save_one, self.save_grid):
-            buttons.addWidget(button)
+        buttons = QGridLayout()
+        buttons.addWidget(self.edit_one, 0, 0, 1, 2)
+        buttons.addWidget(self.save_one, 1, 0)
+        buttons.addWidget(self.save_grid, 1, 1)
         layout.addLayout(buttons)
         self.addTab(completions, "Completions")
         self.addTab(self.compare, "Strategies")

@@ -246,6 +246,8 @@ class MainWindow(QMainWindow):
         for panel in self.explorers.values():
             panel.set_model(loaded)
         self.status_label.setText(f"Exploring {loaded.name}: {loaded.family} on {loaded.spec.kind} data")
+        if switch and not self.is_training() and loaded.dataset:
+            self.setup.select(loaded.family, loaded.dataset, dict(loaded.model.hparams))
         if switch:
             title = {"binary": "Images", "image": "Images", "audio": "Audio", "text": "Text"}[loaded.spec.kind]
             self.tabs.setCurrentWidget(self.explorers[title])
