@@ -7,7 +7,7 @@ import html
 import math
 
 import numpy as np
-from PySide6.QtCore import QObject, QPointF, Qt, Signal
+from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -19,12 +19,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from torch import Tensor
 
-from arstudio.models.base import ARModel
-from arstudio.sampling import GenerationResult, SamplerConfig
+from arstudio.sampling import GenerationResult
 from arstudio.ui.audio_views import GENERATED_COLOR, PRIMER_COLOR
-from arstudio.ui.generation_runner import GenerationRunner
 from arstudio.ui.presets import Preset, builtin_presets
 from arstudio.ui.sampler_controls import PresetList
 
@@ -33,63 +30,6 @@ def mean_log_likelihood(result: GenerationResult, start: int, stop: int) -> floa
     """The mean log-probability in nats of the first clip's samples start..stop (the generated part)."""
     part = result.log_probs[0, start:stop]
     return float(part.double().mean()) if part.numel() else math.nan
-
-
-class AudioComparison(QObject):
-    """Runs presets one after another through one GenerationRunner; rowFinished(index, result) after each,
-    then done(). Cancel stops after the clip in progress (done() follows); failed(message) stops too."""
-
-    rowFinished = Signal(int, object)
-    done = Signal()
-    failed = Signal(str)
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.runner = GenerationRunner(self)
-        self.runner.finished.connect(self._row_done)
-        self.runner.cancelled.connect(lambda _: self._stop())
-        self.runner.failed.connect(self._failed)
-        self.queue: list[tuple[int, SamplerConfig]] = []
-        self.request: dict = {}
-
-    def start(self, model: ARModel, primer: Tensor | None, length: int, presets: list[Preset], seed: int) -> None:
-        self.request = {"model": model, "known": primer, "length": length}
-        self.queue = [(i, SamplerConfig.from_json({**p.config.to_json(), "seed": seed})) for i, p in enumerate(presets)]
-        self._next()
-
-    def is_running(self) -> bool:
-        return bool(self.queue) or self.runner.is_running()
-
-    def cancel(self) -> None:
-        self.queue = []
-        self.runner.cancel()
-
-    def wait(self) -> None:
-        self.runner.wait()
-
-    def _next(self) -> None:
-        if not self.queue:
-            self.done.emit()
-            return
-        _, config = self.queue[0]
-        r = self.request
-        self.runner.start(r["model"], 1, config, known=r["known"], length=r["length"])
-
-    def _row_done(self, result: GenerationResult) -> None:
-        if not self.queue:
-            self.done.emit()
-            return
-        index, _ = self.queue.pop(0)
-        self.rowFinished.emit(index, result)
-        self._next()
-
-    def _stop(self) -> None:
-        self.queue = []
-        self.done.emit()
-
-    def _failed(self, message: str) -> None:
-        self.queue = []
-        self.failed.emit(message)
 
 
 class MiniWaveform(QWidget):

@@ -29,12 +29,13 @@ from PySide6.QtWidgets import (
 from arstudio.data.export import save_samples, waveform
 from arstudio.errors import UserError
 from arstudio.sampling import GenerationResult
-from arstudio.ui.audio_compare import AudioCompareView, AudioComparison, mean_log_likelihood
+from arstudio.ui.audio_compare import AudioCompareView, mean_log_likelihood
 from arstudio.ui.audio_controls import PrimerForm, StrategyForm, double_spin
 from arstudio.ui.audio_player import AudioPlayer
 from arstudio.ui.audio_views import SpectrogramView, WaveformView
 from arstudio.ui.generation_runner import GenerationProgress, GenerationRunner
 from arstudio.ui.model_source import LoadedModel
+from arstudio.ui.preset_queue import PresetQueue
 
 REDRAW_SECONDS = 0.1
 NO_MODEL_HINT = "Open an audio run (for example WaveNet trained on the tones data set) to generate sound here."
@@ -65,7 +66,7 @@ class AudioPanel(QWidget):
         self.runner.finished.connect(self._on_finished)
         self.runner.cancelled.connect(self._on_cancelled)
         self.runner.failed.connect(self._on_failed)
-        self.comparison = AudioComparison(self)
+        self.comparison = PresetQueue(self)
         self.comparison.rowFinished.connect(self._on_compared_row)
         self.comparison.done.connect(self._on_compared)
         self.comparison.failed.connect(self._on_compare_failed)
@@ -283,7 +284,7 @@ class AudioPanel(QWidget):
                 raise UserError("Tick at least one strategy to compare.")
             seed = self.strategy.config().seed
             primer, length = self._prompt()
-            self.comparison.start(self.loaded.model, primer, length, presets, seed)
+            self.comparison.start(self.loaded.model, 1, presets, seed, known=primer, length=length)
         except UserError as exc:
             self.errorRaised.emit(str(exc))
             return

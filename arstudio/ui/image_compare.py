@@ -7,8 +7,7 @@ import html
 import itertools
 
 import numpy as np
-import torch
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -21,10 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from arstudio.models.base import ARModel
-from arstudio.sampling import GenerationResult, SamplerConfig
+from arstudio.sampling import GenerationResult
 from arstudio.ui.completion_grid import PixelView
-from arstudio.ui.generation_runner import GenerationRunner
 from arstudio.ui.presets import Preset, builtin_presets
 
 THUMBNAIL = 50
@@ -37,62 +34,6 @@ def difference(samples: np.ndarray, known: np.ndarray) -> float:
     if not pairs or filled.shape[1] == 0:
         return 0.0
     return float(np.mean([(filled[a] != filled[b]).mean() for a, b in pairs]))
-
-
-class ImageComparison(QObject):
-    """Runs presets one after another through one GenerationRunner; rowFinished(index, result) after each,
-    then done(). failed(message) stops the comparison."""
-
-    rowFinished = Signal(int, object)
-    done = Signal()
-    failed = Signal(str)
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.runner = GenerationRunner(self)
-        self.runner.finished.connect(self._row_done)
-        self.runner.cancelled.connect(lambda _: self._stop())
-        self.runner.failed.connect(self._failed)
-        self.queue: list[tuple[int, SamplerConfig]] = []
-        self.request: dict = {}
-
-    def start(self, model: ARModel, values: np.ndarray, known: np.ndarray, presets: list[Preset], count: int,
-              seed: int) -> None:
-        mask = np.broadcast_to(known, values.shape)
-        self.request = {"model": model, "count": count, "known": torch.from_numpy(values.copy()),
-                        "known_mask": torch.from_numpy(mask.copy())}
-        self.queue = [(i, SamplerConfig.from_json({**p.config.to_json(), "seed": seed})) for i, p in enumerate(presets)]
-        self._next()
-
-    def is_running(self) -> bool:
-        return bool(self.queue) or self.runner.is_running()
-
-    def cancel(self) -> None:
-        self.queue = []
-        self.runner.cancel()
-
-    def _next(self) -> None:
-        if not self.queue:
-            self.done.emit()
-            return
-        _, config = self.queue[0]
-        r = self.request
-        self.runner.start(r["model"], r["count"], config, known=r["known"], known_mask=r["known_mask"])
-
-    def _row_done(self, result: GenerationResult) -> None:
-        if not self.queue:
-            return
-        index, _ = self.queue.pop(0)
-        self.rowFinished.emit(index, result)
-        self._next()
-
-    def _stop(self) -> None:
-        self.queue = []
-        self.done.emit()
-
-    def _failed(self, message: str) -> None:
-        self.queue = []
-        self.failed.emit(message)
 
 
 class CompareView(QWidget):

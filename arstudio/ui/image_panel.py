@@ -23,13 +23,13 @@ from arstudio.data.export import save_samples
 from arstudio.errors import UserError
 from arstudio.sampling import GenerationResult
 from arstudio.ui.image_canvas_pane import CanvasPane
-from arstudio.ui.image_compare import ImageComparison
 from arstudio.ui.image_completion import ImageCompletion, likelihood_labels
 from arstudio.ui.image_results import ResultsPane
 from arstudio.ui.image_sources import image_from_file, quick_mask
 from arstudio.ui.image_strategy import CompletionControls
 from arstudio.ui.image_tools import BrushControls, MaskControls, SourceControls
 from arstudio.ui.model_source import LoadedModel
+from arstudio.ui.preset_queue import PresetQueue
 
 TEST_IMAGES = 64
 COMPARE_COUNT = 4
@@ -61,7 +61,7 @@ class ImagePanel(QWidget):
         self.canvas = self.pane.canvas
         self.results = ResultsPane()
         self.grid, self.summary = self.results.grid, self.results.summary
-        self.comparison = ImageComparison(self)
+        self.comparison = PresetQueue(self)
         self.comparison.rowFinished.connect(self._on_compared_row)
         self.comparison.done.connect(self._on_compared)
         self.comparison.failed.connect(self._on_failed)
@@ -251,8 +251,10 @@ class ImagePanel(QWidget):
             known = self._painting()
             if not presets:
                 raise UserError("Tick at least one strategy to compare.")
-            self.comparison.start(self.loaded.model, self.canvas.values, known, presets, count,
-                                  self.controls.seed_spin.value())
+            values = self.canvas.values
+            self.comparison.start(self.loaded.model, count, presets, self.controls.seed_spin.value(),
+                                  known=torch.from_numpy(values.copy()),
+                                  known_mask=torch.from_numpy(np.broadcast_to(known, values.shape).copy()))
         except UserError as exc:
             self.errorRaised.emit(str(exc))
             return
