@@ -205,9 +205,12 @@ def test_compare_strategies_gives_a_playable_clip_per_preset(window, qtbot) -> N
 
     plays = grid.findChildren(QPushButton, "audioComparePlayButton")
     assert len(plays) == len(defaults) and all(button.isEnabled() for button in plays)
+    heads: list[bool] = []
+    panel.player.positionChanged.connect(lambda _: heads.append(panel.waveform.playhead.isVisible()))
     with qtbot.waitSignal(panel.player.finished, timeout=20_000):
         qtbot.mouseClick(plays[2], LEFT)
     assert panel.player.frames_played == 400 and window.last_error == ""
+    assert heads and not any(heads), "a compared clip moves no playhead over the Clip tab's plots"
 
     panel.use_player(AudioPlayer(panel, query=lambda: []))
     assert not any(button.isEnabled() for button in plays) and plays[0].toolTip() == NO_DEVICE_HINT

@@ -56,6 +56,8 @@ class AudioPanel(QWidget):
         """The clip's levels: while generating, a buffer filled up to `generated_steps`; then the final clip."""
         self.finished = False
         """Whether `codes` is a whole clip (generated or cancelled), ready to play and save."""
+        self.playing_row: int | None = None
+        """The comparison row whose clip is playing; None while the Clip tab's clip plays."""
         self._drawn_at = 0.0
         self.last_seed: int | None = None
         self.primer_length = 0
@@ -333,6 +335,8 @@ class AudioPanel(QWidget):
         clip = self.compare.clips[row] if 0 <= row < len(self.compare.clips) else None
         if clip is None or not len(clip) or self.loaded is None:
             return
+        self._show_playhead(None)
+        self.playing_row = row
         try:
             self.player.play(clip, self.loaded.spec.sample_rate, self.device_combo.currentData(),
                              self.loop_check.isChecked())
@@ -361,6 +365,7 @@ class AudioPanel(QWidget):
     def play(self) -> None:
         if not self.finished or self.clip is None or not len(self.clip):
             return
+        self.playing_row = None
         try:
             self.player.play(self.clip, self.loaded.spec.sample_rate, self.device_combo.currentData(),
                              self.loop_check.isChecked())
@@ -418,11 +423,15 @@ class AudioPanel(QWidget):
 
     def _on_playing_changed(self, playing: bool) -> None:
         if not playing:
-            self.waveform.set_playhead(None)
-            self.spectrogram.set_playhead(None)
+            self._show_playhead(None)
         self._update_enabled()
 
     def _on_position(self, seconds: float) -> None:
+        """The playhead follows the Clip tab's clip only; a compared clip has no place on its plots."""
+        if self.playing_row is None:
+            self._show_playhead(seconds)
+
+    def _show_playhead(self, seconds: float | None) -> None:
         self.waveform.set_playhead(seconds)
         self.spectrogram.set_playhead(seconds)
 
