@@ -1,10 +1,11 @@
 """Check a built ARStudio bundle: its command line runs and its main window appears offscreen.
 
-    python packaging/check_bundle.py [EXECUTABLE] [--train-all]
+    python packaging/check_bundle.py [EXECUTABLE] [--thorough]
 
 EXECUTABLE defaults to dist/ARStudio/ARStudio (ARStudio.exe, or the .app's executable on macOS). Everything
 runs with QT_QPA_PLATFORM=offscreen and a temporary HOME and ARSTUDIO_HOME, so the user's own files are never
-read or written. `--train-all` also trains every built-in data set for two steps through the bundle.
+read or written. `--thorough` also walks every panel through the quick screenshot tour (training, image
+completion, audio and text generation) and trains every built-in data set for two steps.
 Exits 0 when every check passes, 1 otherwise.
 """
 
@@ -23,6 +24,7 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 MIN_SIZE = (800, 500)
 TIMEOUT_S = 300
+TOUR_PANELS = ("window", "train", "images", "audio", "text")
 FAMILY_FOR_KIND = {"binary": "made", "image": "pixelcnn", "audio": "wavenet", "text": "transformer"}
 
 
@@ -80,14 +82,16 @@ def dataset_kinds(executable: Path, env: dict[str, str]) -> dict[str, str]:
     return kinds
 
 
-def check(executable: Path, train_all: bool = False) -> list[str]:
+def check(executable: Path, thorough: bool = False) -> list[str]:
     """Run the checks; the failures, each with what the bundle printed."""
     failures = []
     with tempfile.TemporaryDirectory(prefix="arstudio-bundle-") as tmp:
         env = isolated_environment(Path(tmp))
         shots = Path(tmp) / "shots"
+        tour = Path(tmp) / "tour"
         jobs = [["datasets"], ["families"], ["screenshot", str(shots), "--panels", "window"]]
-        if train_all:
+        if thorough:
+            jobs.append(["screenshot", str(tour), "--quick", "--panels", ",".join(TOUR_PANELS)])
             jobs += [["train", "--dataset", name, "--family", FAMILY_FOR_KIND[kind], "--steps", "2"]
                      for name, kind in dataset_kinds(executable, env).items()]
         for args in jobs:
@@ -95,23 +99,26 @@ def check(executable: Path, train_all: bool = False) -> list[str]:
             print(report, flush=True)
             if not passed:
                 failures.append(report)
-        problem = image_problem(shots / "window.png")
-        if problem:
-            failures.append(f"FAIL window screenshot: {problem}")
-        else:
-            print(f"ok   window screenshot {shots / 'window.png'} shows a window")
+        pictures = [shots / "window.png"] + ([tour / f"{panel}.png" for panel in TOUR_PANELS] if thorough else [])
+        for picture in pictures:
+            problem = image_problem(picture)
+            if problem:
+                failures.append(f"FAIL screenshot: {problem}")
+            else:
+                print(f"ok   screenshot {picture} shows a window")
     return failures
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("executable", nargs="?", type=Path, default=default_executable())
-    parser.add_argument("--train-all", action="store_true", help="also train every built-in data set for 2 steps")
+    parser.add_argument("--thorough", action="store_true",
+                        help="also run the quick tour of every panel and train every built-in data set for 2 steps")
     args = parser.parse_args(argv)
     if not args.executable.is_file():
         print(f"check_bundle: no executable at {args.executable}; build it with `make package`", file=sys.stderr)
         return 1
-    failures = check(args.executable, args.train_all)
+    failures = check(args.executable, args.thorough)
     for failure in failures:
         print(failure, file=sys.stderr)
     print("bundle check:", "FAILED" if failures else "passed")
