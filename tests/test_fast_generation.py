@@ -18,6 +18,8 @@ PIXELCNN_SPECS = {
     "grey": (DataSpec("image", (1, 5, 6), 16), {"channels": 12, "kernel": 5, "layers": 3}),
     "rgb": (DataSpec("image", (3, 4, 5), 8), {"channels": 12, "kernel": 3}),
     "rgba": (DataSpec("image", (4, 3, 4), 4), {"channels": 16, "kernel": 3, "layers": 4}),
+    "rgb-logistic": (DataSpec("image", (3, 4, 5), 256), {"channels": 12, "kernel": 3, "head": "logistic",
+                                                        "mixtures": 3}),
 }
 WAVENET = (DataSpec("audio", (40,), 16), {"residual_channels": 8, "dilation_channels": 6, "skip_channels": 10,
                                           "layers_per_cycle": 3, "cycles": 2})
@@ -65,6 +67,19 @@ def test_pixelcnn_cached_and_recomputed_samples_are_identical(key: str) -> None:
             recomputed = generate(model, 3, config, use_cache=False, **kwargs)
             assert torch.equal(cached.samples, recomputed.samples)
             torch.testing.assert_close(cached.log_probs, recomputed.log_probs, atol=1e-4, rtol=0)
+
+
+@pytest.mark.parametrize("levels", [2, 16, 256])
+def test_pixelcnn_logistic_head_is_normalised_and_its_log_prob_matches_the_logits(levels: int) -> None:
+    spec = DataSpec("image", (3, 4, 4), levels)
+    model = build_model("pixelcnn", spec, channels=12, kernel=3, head="logistic", mixtures=4)
+    x = torch.randint(0, levels, (4, *spec.shape))
+    x[0], x[1] = 0, levels - 1
+    with torch.no_grad():
+        logits = model.logits(x)
+        from_logits = torch.log_softmax(logits, -1).gather(-1, x.unsqueeze(-1)).squeeze(-1).flatten(1).sum(1)
+        torch.testing.assert_close(logits.exp().sum(-1), torch.ones(logits.shape[:-1]), atol=1e-5, rtol=0)
+        torch.testing.assert_close(model.log_prob(x), from_logits, atol=1e-3, rtol=1e-5)
 
 
 def test_pixelcnn_default_model_on_28x28_agrees_with_recomputation() -> None:

@@ -98,11 +98,12 @@ class ColumnStepper(Stepper):
         self.k = model.layers[0].half
         self.layers = [ColumnLayer.from_layer(layer) for layer in model.layers]
         levels = model.spec.levels
+        width = model.head_width
         with torch.no_grad():
             self.head_hidden = (masked_weight(model.head_hidden)[:, :, 0, 0].t().contiguous(),
                                 model.head_hidden.bias.detach())
             out, out_bias = masked_weight(model.head_out)[:, :, 0, 0].t(), model.head_out.bias.detach()
-            self.head_out = [(out[:, c * levels:(c + 1) * levels].contiguous(), out_bias[c * levels:(c + 1) * levels])
+            self.head_out = [(out[:, c * width:(c + 1) * width].contiguous(), out_bias[c * width:(c + 1) * width])
                              for c in range(self.channels)]
         like = self.head_hidden[0]
         self.encoding = torch.arange(model.spec.levels, device=like.device).to(like.dtype) * (2.0 / (levels - 1)) - 1.0
@@ -165,7 +166,7 @@ class ColumnStepper(Stepper):
         self.next_step = t + 1
         hidden = torch.relu_(torch.addmm(self.head_hidden[1], torch.relu(skip), self.head_hidden[0]))
         weight, bias = self.head_out[channel]
-        return torch.addmm(bias, hidden, weight)
+        return self.model.output_logits(torch.addmm(bias, hidden, weight))
 
     def _start_row(self, row: int) -> None:
         """Make every layer's vertical features of row-1 final, and their contribution to row `row`."""
