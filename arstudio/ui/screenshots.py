@@ -167,7 +167,11 @@ class _Tour:
     def _show_audio(self) -> None:
         panel = self.window.audio_panel
         self.window.explore_run(self._train("audio"))
+        panel.primer.select("dataset")
+        panel.primer.seconds.setValue(0.15)
         panel.seconds.setValue(0.5)
+        panel.strategy.select("top_p")
+        panel.strategy.seed.setValue(1)
         panel.generate()
         self._wait(lambda: not panel.is_generating(), 300, "generating audio")
         self._check_no_error()
