@@ -110,3 +110,11 @@ def test_the_bundle_check_runs_offscreen_in_a_private_home(tmp_path):
     assert env["QT_QPA_PLATFORM"] == "offscreen"
     assert Path(env["HOME"]).is_dir() and Path(env["HOME"]).is_relative_to(tmp_path)
     assert Path(env["ARSTUDIO_HOME"]).is_relative_to(tmp_path)
+
+
+def test_make_package_builds_with_the_spec_then_checks_the_bundle():
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert any(requirement.startswith("pyinstaller") for requirement in extras["package"])
+    makefile = (ROOT / "Makefile").read_text()
+    recipe = makefile.split("\npackage:", 1)[1].split("\n\n", 1)[0]
+    assert recipe.index("packaging/arstudio.spec") < recipe.index("packaging/check_bundle.py")
