@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 
@@ -382,15 +383,16 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1280, 800)
-        family = self.settings.value("setup/family", "", str)
-        dataset = self.settings.value("setup/dataset", "", str)
-        if family:
-            self.setup.select(family, dataset)
+        try:
+            state = json.loads(self.settings.value("setup/state", "", str) or "{}")
+        except json.JSONDecodeError:
+            state = {}
+        if isinstance(state, dict):
+            self.setup.restore(state)
 
     def _save_settings(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("setup/family", self.setup.family)
-        self.settings.setValue("setup/dataset", self.setup.dataset)
+        self.settings.setValue("setup/state", json.dumps(self.setup.state()))
 
 
 def _duration(seconds: float) -> str:

@@ -137,6 +137,26 @@ class SetupPanel(QWidget):
             eval_every=max(1, min(200, self.steps_spin.value() // 10)),
         )
 
+    def state(self) -> dict[str, Any]:
+        """Everything the panel shows, as JSON-ready values (the window remembers it across restarts)."""
+        return {"family": self.family, "dataset": self.dataset, "hparams": self.hparams.values(),
+                "steps": self.steps_spin.value(), "batch_size": self.batch_spin.value(), "lr": self.lr_spin.value(),
+                "device": self.device_combo.currentText(), "seed": self.seed_spin.value()}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Show a remembered `state()`; values that no longer fit (a family renamed, a GPU gone) are skipped."""
+        hparams = state.get("hparams")
+        if state.get("family") in FAMILIES:
+            self.select(state["family"], state.get("dataset"), hparams if isinstance(hparams, dict) else None)
+        for spin, key in ((self.steps_spin, "steps"), (self.batch_spin, "batch_size"), (self.seed_spin, "seed"),
+                          (self.lr_spin, "lr")):
+            value = state.get(key)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                spin.setValue(value)
+        device = self.device_combo.findText(str(state.get("device", "")))
+        if device >= 0:
+            self.device_combo.setCurrentIndex(device)
+
     def request_training(self) -> None:
         try:
             self.trainRequested.emit(self.config())
