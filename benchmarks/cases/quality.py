@@ -38,7 +38,9 @@ class Budget:
 
 RUNS = [
     Budget("binary-digits", "nade"),
-    Budget("digits", "made"),
+    Budget("digits", "pixelcnn", {"layers": 3}, batch=64, lr=1e-2,
+           why="PixelCNN with 3 layers instead of MADE, whose 600k weights overfit the 1437 training digits "
+               "within a few hundred steps (test bits/dim 2.3 to 9.3 from run to run)"),
     Budget("glyphs-binary", "pixelcnn"),
     Budget("glyphs", "pixelcnn"),
     Budget("patches", "pixelcnn", {"layers": 3, "head": "logistic"}, batch=16, lr=1e-2,
@@ -51,7 +53,8 @@ RUNS = [
     Budget("pydocs", "transformer", {"d_model": 128, "layers": 2, "heads": 4}, batch=16, lr=3e-3,
            why="2 blocks instead of 4 and 16 windows a batch: twice the steps per CPU-second"),
 ]
-"""Every built-in data set, each with the family that suits it; every family appears."""
+"""Every built-in data set, with the family and settings that suit a short CPU budget. MADE is not among
+them: it overfits the 1437 digits within a few hundred steps, and a convolution learns the patches faster."""
 PARAMS = {"smoke": {"seconds": 1.0, "test_examples": 64}, "quick": {"seconds": 2.0, "test_examples": 200},
           "full": {"seconds": 180.0, "test_examples": None}}
 SMOKE_RUNS = [Budget("binary-digits", "nade")]
