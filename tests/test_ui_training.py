@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -97,6 +98,8 @@ def test_a_diverging_run_shows_an_error_and_the_next_run_trains(make_window, qtb
 def test_gui_thread_stays_responsive_while_training(make_window, qtbot) -> None:
     window = make_window()
     tiny_setup(window, steps=150)
+    assert window.warm_up.wait(120), "the start-up imports finish in the background"
+    assert {"torch._dynamo", "sklearn.datasets"} <= set(sys.modules)
     gaps: list[float] = []
     last = [time.perf_counter()]
 

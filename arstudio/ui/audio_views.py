@@ -7,6 +7,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtWidgets import QWidget
 
+from arstudio.ui.plot_style import major_grid_only
+
 PRIMER_COLOR = "#7f7f7f"
 GENERATED_COLOR = "#1f77b4"
 PLAYHEAD_COLOR = "#d62728"
@@ -72,6 +74,7 @@ class WaveformView(_ClipPlot):
         super().__init__("waveformPlot", "amplitude", parent)
         self.setYRange(-1.05, 1.05, padding=0.0)
         self.showGrid(x=True, y=True, alpha=0.2)
+        major_grid_only(self)
         self.setClipToView(True)
         self.setDownsampling(auto=True, mode="peak")
         self.primer_curve = self.plot(pen=pg.mkPen(PRIMER_COLOR, width=1))

@@ -42,6 +42,7 @@ from arstudio.ui.setup_panel import SetupPanel
 from arstudio.ui.text_panel import TextPanel
 from arstudio.ui.theme import THEMES, apply_theme
 from arstudio.ui.training_session import Preview, TrainingSession
+from arstudio.ui.warm_up import WarmUp
 
 SHORTCUTS = (("Ctrl+Return", "Train"), ("Esc", "Stop the run"), ("Ctrl+O", "Open a checkpoint"),
              ("Ctrl+Shift+O", "Open data"), ("Ctrl+Q", "Quit"))
@@ -58,6 +59,7 @@ class MainWindow(QMainWindow):
         self.last_error = ""
         self.loaded: LoadedModel | None = None
         self.registry = self._open_registry(runs_dir)
+        self.warm_up = WarmUp()
 
         self.setup = SetupPanel()
         self.nll = NllPanel()

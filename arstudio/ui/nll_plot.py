@@ -10,6 +10,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
+from arstudio.ui.plot_style import major_grid_only
+
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"]
 LIVE = "live"
 LIVE_COLOR = "#111111"
@@ -57,6 +59,7 @@ class NllPanel(QWidget):
         self.plot.setObjectName("nllPlot")
         self.plot.setBackground("w")
         self.plot.showGrid(x=True, y=True, alpha=0.25)
+        major_grid_only(self.plot)
         self.plot.addLegend(offset=(-10, 10))
         self.plot.setClipToView(True)
         self.plot.setDownsampling(auto=True, mode="peak")
@@ -205,3 +208,4 @@ def _with_alpha(color: str, alpha: int):
     qcolor = pg.mkColor(color)
     qcolor.setAlpha(alpha)
     return qcolor
+

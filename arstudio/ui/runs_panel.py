@@ -54,7 +54,7 @@ class RunsPanel(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.setToolTip("Select several runs to compare their curves")
         buttons = QHBoxLayout()
@@ -95,6 +95,9 @@ class RunsPanel(QWidget):
                 self.table.selectRow(row)
         self.table.blockSignals(False)
         self.table.setSortingEnabled(True)
+        # Fitted once per refresh: in ResizeToContents mode every cell written re-measured the whole
+        # table, 300 ms for 30 runs, which froze the live plot while a run trained.
+        self.table.resizeColumnsToContents()
 
     def selected_ids(self) -> list[int]:
         rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
