@@ -30,7 +30,7 @@ def to_markdown(results: dict[str, Any]) -> str:
              f"Run {results['started']} ({results['seconds']:.0f} s), commit {results['machine'].get('commit')}.", "",
              f"Machine: {one_line(results['machine'])}.", "", f"Memory: {results['memory_method']}", ""]
     sections = (("Generation", "generation", generation_table), ("Training throughput", "training", training_table),
-                ("Quality against general-purpose coders", "quality", quality_table), ("GUI", "gui", other_table))
+                ("Quality against general-purpose coders", "quality", quality_table), ("GUI", "gui", generation_table))
     for title, group, table in sections:
         chosen = [case for case in cases if case["group"] == group]
         if chosen:
@@ -103,10 +103,6 @@ def quality_table(cases: list[dict[str, Any]]) -> list[str]:
                      f"{m['ratio']:.3f} ({m['best_coder']})", met(m["ratio"] < 1), mib(case)])
     return [*table(header, rows), "",
             "All figures are bits per dimension on the test split (the same values for the model and the coders)."]
-
-
-def other_table(cases: list[dict[str, Any]]) -> list[str]:
-    return [f"- {case['title']}: {status(case)}" for case in cases]
 
 
 def status(case: dict[str, Any] | None) -> str:

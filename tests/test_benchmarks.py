@@ -31,7 +31,7 @@ def test_smoke_mode_runs_every_group_and_writes_json_and_markdown(tmp_path: Path
     cases = {case["name"]: case for case in results["cases"]}
     assert {case["group"] for case in cases.values()} == {"generation", "training", "quality", "gui"}
     assert {case["status"] for case in cases.values()} <= SETTLED, {n: c.get("reason") for n, c in cases.items()}
-    assert cases["gui/timer-gap"]["status"] == "not measured"
+    assert cases["gui/timer-gap"]["metrics"]["ticks"] > 10, "the GUI case drives the real window"
     for case in cases.values():
         if case["status"] == "ok":
             assert case["memory"]["peak_mib"] is not None and case["memory"]["peak_mib"] >= 0
@@ -54,7 +54,7 @@ def test_every_mode_plans_the_same_cases_apart_from_quality_runs() -> None:
     assert [n for n in names["quick"] if n.startswith("quality/")] == [
         n for n in names["full"] if n.startswith("quality/")]
     assert len([n for n in names["full"] if n.startswith("quality/")]) == 8
-    assert all(case.skip_reason is None for case in plan("full") if case.group != "gui")
+    assert all(case.skip_reason is None and case.run is not None for case in plan("full"))
 
 
 def test_coders_find_structure_and_count_bits_per_dimension() -> None:

@@ -8,4 +8,4 @@ from benchmarks.core import Case
 
 def plan(mode: str, quality_seconds: float | None = None) -> list[Case]:
     return [transformer.case(mode), wavenet.case(mode), pixelcnn.case(mode), *training.cases(mode),
-            *quality.cases(mode, quality_seconds), gui.CASE]
+            *quality.cases(mode, quality_seconds), gui.case(mode)]
