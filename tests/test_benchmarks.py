@@ -53,7 +53,10 @@ def test_every_mode_plans_the_same_cases_apart_from_quality_runs() -> None:
         n for n in names["full"] if not n.startswith("quality/")]
     assert [n for n in names["quick"] if n.startswith("quality/")] == [
         n for n in names["full"] if n.startswith("quality/")]
-    assert len([n for n in names["full"] if n.startswith("quality/")]) == 8
+    quality = [n for n in names["full"] if n.startswith("quality/")]
+    assert len(quality) == 9 and "quality/binary-digits/made" in quality
+    families = {case.options["family"] for case in plan("full") if case.group == "quality"}
+    assert families == {"nade", "made", "pixelcnn", "wavenet", "transformer"}
     assert all(case.skip_reason is None and case.run is not None for case in plan("full"))
 
 

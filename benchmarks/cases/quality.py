@@ -38,6 +38,10 @@ class Budget:
 
 RUNS = [
     Budget("binary-digits", "nade"),
+    Budget("binary-digits", "made", {"hidden": 64, "num_masks": 8, "order_agnostic": True, "ensemble": 8},
+           why="64 hidden units and order-agnostic training over 8 masks, scored by the 8-mask ensemble: with its "
+               "defaults (256 units, one mask) MADE overfits the 1437 digits within seconds (0.716 bits/dim, 1.19 "
+               "of gzip, in 180 s); this gets 0.389 (0.65 of gzip) in 60 s"),
     Budget("digits", "pixelcnn", {"layers": 3}, batch=64, lr=1e-2,
            why="PixelCNN with 3 layers instead of MADE, whose 600k weights overfit the 1437 training digits "
                "within a few hundred steps (test bits/dim 2.3 to 9.3 from run to run)"),
@@ -53,8 +57,10 @@ RUNS = [
     Budget("pydocs", "transformer", {"d_model": 128, "layers": 2, "heads": 4}, batch=16, lr=3e-3,
            why="2 blocks instead of 4 and 16 windows a batch: twice the steps per CPU-second"),
 ]
-"""Every built-in data set, with the family and settings that suit a short CPU budget. MADE is not among
-them: it overfits the 1437 digits within a few hundred steps, and a convolution learns the patches faster."""
+"""Every built-in data set, with the family and settings that suit a short CPU budget, and every family on
+data it suits (MADE on binary digits: on the 17-level digits it overfits the 1437 training images within a
+few hundred steps, and a convolution learns the patches faster). A data set's second run is named
+quality/<data set>/<family>."""
 PARAMS = {"smoke": {"seconds": 1.0, "test_examples": 64}, "quick": {"seconds": 2.0, "test_examples": 200},
           "full": {"seconds": 180.0, "test_examples": None}}
 SMOKE_RUNS = [Budget("binary-digits", "nade")]
@@ -74,11 +80,16 @@ def cases(mode: str, seconds: float | None = None) -> list[Case]:
     if seconds is not None:
         params["seconds"] = seconds
     runs = SMOKE_RUNS if mode == "smoke" else RUNS
-    return [Case(f"quality/{b.dataset}", "quality",
+    seen: set[str] = set()
+    names = []
+    for b in runs:
+        names.append(f"quality/{b.dataset}" + (f"/{b.family}" if b.dataset in seen else ""))
+        seen.add(b.dataset)
+    return [Case(name, "quality",
                  f"{b.family} on {b.dataset}, {params['seconds']:g} CPU s of training", run,
                  {**params, "dataset": b.dataset, "family": b.family, "hparams": b.hparams, "batch": b.batch,
                   "lr": b.lr, "data_options": b.options}, timeout=params["seconds"] + 600)
-            for b in runs]
+            for name, b in zip(names, runs, strict=True)]
 
 
 def run(ctx: Context) -> Outcome:
