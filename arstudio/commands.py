@@ -138,11 +138,6 @@ def run_screenshot(args: argparse.Namespace) -> int:
     from arstudio.ui.screenshots import parse_panels, parse_size, take_screenshots
 
     panels, size = parse_panels(args.panels), parse_size(args.size)
-    try:
-        import PySide6.QtWidgets  # noqa: F401
-    except ImportError as exc:
-        raise UserError(f"Qt could not be loaded ({exc}). Install the Qt runtime libraries (see README: "
-                        "Troubleshooting).") from exc
     paths = take_screenshots(args.out, panels, "quick" if args.quick else "docs", args.theme, size, args.runs_dir)
     print(f"wrote {len(paths)} screenshot{'s' if len(paths) != 1 else ''} to {Path(args.out)}")
     return 0

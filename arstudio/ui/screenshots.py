@@ -86,6 +86,11 @@ def take_screenshots(out_dir: str | Path, panels: list[str], profile: str = "doc
     except OSError as exc:
         raise UserError(f"Cannot create the folder {out}: {exc.strerror}. Choose a folder you can write to.") from exc
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    try:
+        import PySide6.QtWidgets  # noqa: F401
+    except ImportError as exc:
+        raise UserError(f"Qt could not be loaded ({exc}). Install the Qt runtime libraries (see the README's "
+                        "Troubleshooting).") from exc
     with tempfile.TemporaryDirectory(prefix="arstudio-screens-") as scratch:
         tour = _Tour(Path(runs_dir) if runs_dir else Path(scratch) / "runs", Path(scratch) / "settings.ini",
                      PROFILES[profile], theme, size, log)
