@@ -15,6 +15,7 @@ from arstudio.models import build_model
 from arstudio.training.config import TrainConfig, lr_factor
 from arstudio.training.evaluate import mean_nll
 from arstudio.training.trainer import LogProb
+from benchmarks.cases.train_step import train_step
 from benchmarks.compressors import bits_per_dim
 from benchmarks.core import Case, Context, Measure, Outcome
 
@@ -160,13 +161,7 @@ def fit(ctx: Context, model: torch.nn.Module, data: torch.Tensor, validation: to
         progress = min(SCHEDULE_STEPS - 1, int(SCHEDULE_STEPS * spent / seconds))
         for group in optimizer.param_groups:
             group["lr"] = config.learning_rate * lr_factor(progress, warmup, SCHEDULE_STEPS)
-        model.on_train_step(step)
-        x = data[torch.randint(0, len(data), (batch,), generator=batches).to(ctx.device)]
-        loss = -loss_of(x).float().mean()
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-        optimizer.step()
+        train_step(model, loss_of, optimizer, data, batch, batches, config.grad_clip, step)
         ctx.synchronize()
         step += 1
         spent += time.process_time() - started

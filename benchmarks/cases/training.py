@@ -10,6 +10,7 @@ from arstudio.data import load_dataset
 from arstudio.models import build_model
 from arstudio.training.config import TrainConfig
 from arstudio.training.trainer import LogProb
+from benchmarks.cases.train_step import train_step
 from benchmarks.core import Case, Context, Measure, Outcome
 
 NATURAL = {"nade": "binary-digits", "made": "digits", "pixelcnn": "glyphs", "wavenet": "tones",
@@ -52,13 +53,7 @@ def run(ctx: Context) -> Outcome:
     batches = torch.Generator().manual_seed(0)
 
     def step(index: int) -> None:
-        model.on_train_step(index)
-        x = data[torch.randint(0, len(data), (batch,), generator=batches).to(ctx.device)]
-        loss = -loss_of(x).float().mean()
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-        optimizer.step()
+        train_step(model, loss_of, optimizer, data, batch, batches, config.grad_clip, index)
 
     _, first = ctx.timed(lambda: step(0))
     if options["compile"]:
