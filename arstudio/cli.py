@@ -37,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--lr", type=float, default=None, help="learning rate (default: the family's)")
     train.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
     train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--compile", default="auto", choices=("auto", "on", "off"),
+                       help="torch.compile the training step: auto (where it was measured faster and a C++ "
+                            "compiler is present), on or off (default auto)")
     train.add_argument("--name", default=None, help="a name for the run")
     train.add_argument("--eval-every", type=int, default=200, help="steps between validation passes")
     train.add_argument("--hparam", action="append", default=[], metavar="KEY=VALUE",

@@ -58,11 +58,12 @@ def run_train(args: argparse.Namespace) -> int:
         if registry is None:
             raise UserError("Resume a run in a single process, or pass --resume on every rank with rank 0 first.")
         stored = TrainConfig.from_json(registry.get(args.resume).config)
-        config = TrainConfig.from_json({**stored.to_json(), "steps": args.steps or stored.steps})
+        config = TrainConfig.from_json(
+            {**stored.to_json(), "steps": args.steps or stored.steps, "compile": args.compile})
     else:
         config = TrainConfig(
             family=args.family, dataset=args.dataset, steps=args.steps or 2000, batch_size=args.batch_size, lr=args.lr,
-            device=args.device, seed=args.seed, name=args.name, eval_every=args.eval_every,
+            device=args.device, seed=args.seed, name=args.name, eval_every=args.eval_every, compile=args.compile,
             hparams=parse_assignments(args.hparam, "hyper-parameter"),
             dataset_options=parse_assignments(args.data_option, "data option"),
         )

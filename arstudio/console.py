@@ -32,6 +32,8 @@ class ProgressLine:
             self._line(f"step {event.step}: {event.split} NLL {event.nll:.4f} nats ({event.bpd:.4f} bits/dim)")
         elif isinstance(event, StatusEvent) and event.status in ("paused", "stopped", "failed"):
             self._line(f"{event.status} at step {event.step}" + (f": {event.message}" if event.message else ""))
+        elif isinstance(event, StatusEvent) and event.message:
+            self._line(event.message)
 
     def _draw(self, event: StepEvent) -> None:
         done = event.step / event.total_steps

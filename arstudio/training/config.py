@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from arstudio.errors import UserError
+from arstudio.training.compilation import check_choice
 
 POSITIONS_PER_BATCH = 8192
 LEARNING_RATES = {"nade": 3e-3, "made": 3e-3, "pixelcnn": 3e-3, "wavenet": 3e-3, "transformer": 1e-3}
@@ -33,8 +34,11 @@ class TrainConfig:
     eval_examples: int = 512
     checkpoint_every: int = 500
     name: str | None = None
+    compile: str = "auto"
+    """auto, on or off: whether the log-likelihood goes through torch.compile (see training/compilation.py)."""
 
     def __post_init__(self) -> None:
+        check_choice(self.compile)
         _positive_int("steps", self.steps)
         if self.batch_size is not None:
             _positive_int("batch size", self.batch_size)

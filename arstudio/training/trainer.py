@@ -23,6 +23,7 @@ from arstudio.errors import UserError
 from arstudio.models import build_model
 from arstudio.models.base import ARModel
 from arstudio.training.checkpoint import CheckpointSlots, load_checkpoint
+from arstudio.training.compilation import FallbackToEager, compile_decision
 from arstudio.training.config import TrainConfig, lr_factor
 from arstudio.training.device import resolve_device
 from arstudio.training.distributed import Distributed
@@ -56,6 +57,8 @@ class Trainer:
         self.resume_run = resume_run
         self.run_id: int | None = resume_run
         self.model: ARModel | None = None
+        self.compiled = False
+        """Whether the training step runs through torch.compile (set when the run starts, cleared on a fallback)."""
         self._stop = threading.Event()
         self._running = threading.Event()
         self._running.set()
@@ -104,7 +107,7 @@ class Trainer:
             step, best = self._restore(slots, model, optimizer, batches, device)
             if self.registry is not None:
                 self.registry.set_status(self.run_id, "running")
-        wrapped = self.dist.wrap(LogProb(model))
+        wrapped = self._log_prob(model, device, step)
         self.batch_size = config.examples_per_batch(train.spec.dims)
         data = train.data.to(device)
         status, test_nll = "running", None
@@ -164,7 +167,22 @@ class Trainer:
         self._finish(slots, model, optimizer, batches, step, best, status, test_nll, "")
         return TrainSummary(self.run_id, status, step, best, test_nll, slots.last if slots is not None else None)
 
-    def _loss(self, log_prob: torch.nn.Module, batch: Tensor) -> Tensor:
+    def _log_prob(self, model: ARModel, device: torch.device, step: int) -> Callable[[Tensor], Tensor]:
+        """The model's log-likelihood as the loop calls it: wrapped for several processes, compiled where it helps."""
+        wrapped = self.dist.wrap(LogProb(model))
+        use_compile, why = compile_decision(self.config.compile, self.config.family, device, self.dist.world_size)
+        self.compiled = use_compile
+        if self.config.compile != "off" and (use_compile or self.config.compile == "on"):
+            self._emit(StatusEvent("running", step, why))
+        if not use_compile:
+            return wrapped
+        return FallbackToEager(wrapped, lambda message: self._fall_back(message, step))
+
+    def _fall_back(self, message: str, step: int) -> None:
+        self.compiled = False
+        self._emit(StatusEvent("running", step, message))
+
+    def _loss(self, log_prob: Callable[[Tensor], Tensor], batch: Tensor) -> Tensor:
         on_cuda = self.device.type == "cuda"
         with torch.autocast("cuda", dtype=torch.bfloat16) if on_cuda else contextlib.nullcontext():
             return -log_prob(batch).float().mean()

@@ -177,6 +177,8 @@ class MainWindow(QMainWindow):
     def _on_status(self, event: StatusEvent) -> None:
         if event.status == "paused":
             self.status_label.setText(f"Paused at step {event.step}")
+        elif event.status == "running" and event.message:
+            self.status_label.setText(event.message[:1].upper() + event.message[1:])
         self.runs.refresh()
 
     def _on_preview(self, preview: Preview) -> None:

@@ -23,6 +23,7 @@ from arstudio.data import DATASETS, USER_PREFIX, DataSpec, dataset_spec
 from arstudio.errors import UserError
 from arstudio.models import FAMILIES
 from arstudio.training.config import TrainConfig
+from arstudio.training.compilation import CHOICES as COMPILE_CHOICES
 from arstudio.training.device import available_devices
 from arstudio.ui.hparam_form import HyperParameterForm
 
@@ -53,6 +54,11 @@ class SetupPanel(QWidget):
         self.device_combo = QComboBox(objectName="deviceCombo")
         self.device_combo.addItems(["auto", *available_devices()])
         self.device_combo.setToolTip("auto picks CUDA, then Apple MPS, then the CPU.")
+        self.compile_combo = QComboBox(objectName="compileCombo")
+        self.compile_combo.addItems(list(COMPILE_CHOICES))
+        self.compile_combo.setToolTip("torch.compile the training step. auto: only where it was measured faster "
+                                      "(NADE on the CPU) and a C++ compiler is present; the first step then takes "
+                                      "a few seconds longer.")
         self.batch_spin = _spin(0, 4096, 0, "Examples per step; auto holds about 8k positions.", "auto")
         self.steps_spin = _spin(1, 10_000_000, 2000, "Optimisation steps.")
         self.lr_spin = QDoubleSpinBox(objectName="lrSpin")
@@ -81,6 +87,7 @@ class SetupPanel(QWidget):
         train_box = QGroupBox("Training")
         train_form = QFormLayout(train_box)
         train_form.addRow("Device", self.device_combo)
+        train_form.addRow("Compile", self.compile_combo)
         train_form.addRow("Batch size", self.batch_spin)
         train_form.addRow("Steps", self.steps_spin)
         train_form.addRow("Learning rate", self.lr_spin)
@@ -134,14 +141,15 @@ class SetupPanel(QWidget):
             family=self.family, dataset=self.dataset, hparams=self.hparams.values(), steps=self.steps_spin.value(),
             batch_size=self.batch_spin.value() or None, lr=self.lr_spin.value() or None,
             device=self.device_combo.currentText(), seed=self.seed_spin.value(),
-            eval_every=max(1, min(200, self.steps_spin.value() // 10)),
+            compile=self.compile_combo.currentText(), eval_every=max(1, min(200, self.steps_spin.value() // 10)),
         )
 
     def state(self) -> dict[str, Any]:
         """Everything the panel shows, as JSON-ready values (the window remembers it across restarts)."""
         return {"family": self.family, "dataset": self.dataset, "hparams": self.hparams.values(),
                 "steps": self.steps_spin.value(), "batch_size": self.batch_spin.value(), "lr": self.lr_spin.value(),
-                "device": self.device_combo.currentText(), "seed": self.seed_spin.value()}
+                "device": self.device_combo.currentText(), "seed": self.seed_spin.value(),
+                "compile": self.compile_combo.currentText()}
 
     def restore(self, state: dict[str, Any]) -> None:
         """Show a remembered `state()`; values that no longer fit (a family renamed, a GPU gone) are skipped."""
@@ -153,9 +161,10 @@ class SetupPanel(QWidget):
             value = state.get(key)
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 spin.setValue(value)
-        device = self.device_combo.findText(str(state.get("device", "")))
-        if device >= 0:
-            self.device_combo.setCurrentIndex(device)
+        for combo, key in ((self.device_combo, "device"), (self.compile_combo, "compile")):
+            found = combo.findText(str(state.get(key, "")))
+            if found >= 0:
+                combo.setCurrentIndex(found)
 
     def request_training(self) -> None:
         try:
