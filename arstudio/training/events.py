@@ -33,6 +33,7 @@ class StatusEvent:
     """running, paused, stopped, finished or failed."""
     step: int
     message: str = ""
+    """Why the run stopped or failed; while running, a notice for the person (torch.compile on, or its fallback)."""
 
 
 TrainEvent = StepEvent | EvalEvent | StatusEvent

@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
 from arstudio.data import DATASETS, USER_PREFIX, DataSpec, dataset_spec
 from arstudio.errors import UserError
 from arstudio.models import FAMILIES
-from arstudio.training.config import TrainConfig
 from arstudio.training.compilation import CHOICES as COMPILE_CHOICES
+from arstudio.training.config import TrainConfig
 from arstudio.training.device import available_devices
 from arstudio.ui.hparam_form import HyperParameterForm
 
