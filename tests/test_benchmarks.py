@@ -20,12 +20,13 @@ SETTLED = {"ok", "skipped", "not measured"}
 
 
 def test_smoke_mode_runs_every_group_and_writes_json_and_markdown(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "benchmarks", "--smoke", "--device", "cpu", "--out", str(tmp_path)],
+    result = subprocess.run([sys.executable, "-m", "benchmarks", "--smoke", "--device", "cpu", "--jobs", "2",
+                             "--out", str(tmp_path)],
                             cwd=ROOT, env=dict(os.environ), capture_output=True, text=True, timeout=240)
     assert result.returncode == 0, result.stderr[-3000:]
     [json_path] = [p for p in tmp_path.glob("smoke-*.json")]
     results = json.loads(json_path.read_text())
-    assert results["mode"] == "smoke"
+    assert results["mode"] == "smoke" and results["jobs"] == 2
     assert {"cpu", "logical_cores", "torch", "device"} <= set(results["machine"])
     assert results["machine"]["device"] == "cpu"
     cases = {case["name"]: case for case in results["cases"]}
@@ -72,3 +73,9 @@ def test_coders_find_structure_and_count_bits_per_dimension() -> None:
     binary = bits_per_dim(rng.integers(0, 2, size=(1000, 64)), DataSpec("binary", (64,), 2))
     assert set(binary) == {"xz", "bzip2", "gzip"}
     assert all(0.95 < value < 1.15 for value in binary.values())
+
+
+def test_jobs_must_be_at_least_one() -> None:
+    result = subprocess.run([sys.executable, "-m", "benchmarks", "--smoke", "--jobs", "0"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "--jobs must be at least 1" in result.stderr

@@ -56,9 +56,11 @@ class SetupPanel(QWidget):
         self.device_combo.setToolTip("auto picks CUDA, then Apple MPS, then the CPU.")
         self.compile_combo = QComboBox(objectName="compileCombo")
         self.compile_combo.addItems(list(COMPILE_CHOICES))
-        self.compile_combo.setToolTip("torch.compile the training step. auto: only where it was measured faster "
-                                      "(NADE on the CPU) and a C++ compiler is present; the first step then takes "
-                                      "a few seconds longer.")
+        self.compile_combo.setCurrentText("off")
+        self.compile_combo.setToolTip(
+            "torch.compile the training step. auto: only where it was measured faster (NADE on the CPU, 1.5x) and "
+            "a C++ compiler is present; on: always. Off by default here: compiling takes a few seconds and holds "
+            "up the window for a fraction of a second now and then, which pays off only in long runs.")
         self.batch_spin = _spin(0, 4096, 0, "Examples per step; auto holds about 8k positions.", "auto")
         self.steps_spin = _spin(1, 10_000_000, 2000, "Optimisation steps.")
         self.lr_spin = QDoubleSpinBox(objectName="lrSpin")
