@@ -7,7 +7,7 @@ import time
 from collections.abc import Sequence
 from typing import TextIO
 
-from arstudio.training.events import EvalEvent, StatusEvent, StepEvent, TrainEvent
+from arstudio.training.events import EvalEvent, NoticeEvent, StatusEvent, StepEvent, TrainEvent
 
 REFRESH_SECONDS = 0.1
 
@@ -32,7 +32,7 @@ class ProgressLine:
             self._line(f"step {event.step}: {event.split} NLL {event.nll:.4f} nats ({event.bpd:.4f} bits/dim)")
         elif isinstance(event, StatusEvent) and event.status in ("paused", "stopped", "failed"):
             self._line(f"{event.status} at step {event.step}" + (f": {event.message}" if event.message else ""))
-        elif isinstance(event, StatusEvent) and event.message:
+        elif isinstance(event, NoticeEvent):
             self._line(event.message)
 
     def _draw(self, event: StepEvent) -> None:

@@ -10,7 +10,7 @@ from arstudio.errors import UserError
 from arstudio.models import build_model
 from arstudio.training.compilation import FASTER_COMPILED, FallbackToEager, compile_decision, cpp_compiler
 from arstudio.training.config import TrainConfig
-from arstudio.training.events import StatusEvent
+from arstudio.training.events import NoticeEvent, StepEvent
 from arstudio.training.trainer import LogProb, Trainer
 
 CPU = torch.device("cpu")
@@ -40,12 +40,12 @@ def test_a_bad_choice_is_a_user_error() -> None:
 
 def _losses(compile_choice: str) -> tuple[list[float], Trainer]:
     losses: list[float] = []
-    events: list[StatusEvent] = []
+    events: list[NoticeEvent] = []
 
     def record(event: object) -> None:
-        if isinstance(event, StatusEvent):
+        if isinstance(event, NoticeEvent):
             events.append(event)
-        elif hasattr(event, "nll") and not hasattr(event, "split"):
+        elif isinstance(event, StepEvent):
             losses.append(event.nll)
 
     config = TrainConfig(family="nade", dataset="binary-digits", steps=4, eval_every=4, eval_examples=16,

@@ -32,10 +32,10 @@ def registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RunRegistry:
 
 
 def tiny_config(base: str, **overrides) -> TrainConfig:
-    """A 40-step CPU run of family `base` on its tiny data set; overrides may change anything."""
+    """A 40-step eager CPU run of family `base` on its tiny data set (test_compilation covers torch.compile)."""
     dataset, hparams, options = TINY_RUNS[base]
     settings = dict(family=base, dataset=dataset, hparams=hparams, dataset_options=options, steps=40,
-                    batch_size=16, device="cpu", eval_every=20, eval_examples=64, checkpoint_every=20)
+                    batch_size=16, device="cpu", eval_every=20, eval_examples=64, checkpoint_every=20, compile="off")
     return TrainConfig(**{**settings, **overrides})
 
 

@@ -68,7 +68,7 @@ class FallbackToEager:
     def __init__(self, eager: Callable[..., torch.Tensor], report: Callable[[str], None]) -> None:
         self.eager = eager
         self.report = report
-        self.compiled: Callable[..., torch.Tensor] | None = torch.compile(eager)
+        self.compiled: Callable[..., torch.Tensor] | None = torch.compile(eager, dynamic=False)
 
     def __call__(self, *args: object) -> torch.Tensor:
         if self.compiled is not None:

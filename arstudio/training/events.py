@@ -33,7 +33,14 @@ class StatusEvent:
     """running, paused, stopped, finished or failed."""
     step: int
     message: str = ""
-    """Why the run stopped or failed; while running, a notice for the person (torch.compile on, or its fallback)."""
 
 
-TrainEvent = StepEvent | EvalEvent | StatusEvent
+@dataclass(frozen=True)
+class NoticeEvent:
+    """Something the person should know about a running run (torch.compile on, or falling back to eager)."""
+
+    step: int
+    message: str
+
+
+TrainEvent = StepEvent | EvalEvent | StatusEvent | NoticeEvent

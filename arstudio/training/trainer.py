@@ -28,7 +28,7 @@ from arstudio.training.config import TrainConfig, lr_factor
 from arstudio.training.device import resolve_device
 from arstudio.training.distributed import Distributed
 from arstudio.training.evaluate import bits_per_dim, mean_nll
-from arstudio.training.events import EvalEvent, StatusEvent, StepEvent, TrainEvent
+from arstudio.training.events import EvalEvent, NoticeEvent, StatusEvent, StepEvent, TrainEvent
 from arstudio.training.registry import RunRegistry
 
 METRICS_FLUSH_SECONDS = 1.0
@@ -173,14 +173,14 @@ class Trainer:
         use_compile, why = compile_decision(self.config.compile, self.config.family, device, self.dist.world_size)
         self.compiled = use_compile
         if self.config.compile != "off" and (use_compile or self.config.compile == "on"):
-            self._emit(StatusEvent("running", step, why))
+            self._emit(NoticeEvent(step, why))
         if not use_compile:
             return wrapped
         return FallbackToEager(wrapped, lambda message: self._fall_back(message, step))
 
     def _fall_back(self, message: str, step: int) -> None:
         self.compiled = False
-        self._emit(StatusEvent("running", step, message))
+        self._emit(NoticeEvent(step, message))
 
     def _loss(self, log_prob: Callable[[Tensor], Tensor], batch: Tensor) -> Tensor:
         on_cuda = self.device.type == "cuda"

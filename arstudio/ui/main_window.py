@@ -25,7 +25,7 @@ from arstudio import __version__
 from arstudio.data import dataset_spec
 from arstudio.errors import UserError
 from arstudio.training.config import TrainConfig
-from arstudio.training.events import EvalEvent, StatusEvent, StepEvent
+from arstudio.training.events import EvalEvent, NoticeEvent, StatusEvent, StepEvent
 from arstudio.training.registry import RunRegistry
 from arstudio.training.trainer import TrainSummary
 from arstudio.ui.app import configure_application_identity
@@ -174,11 +174,12 @@ class MainWindow(QMainWindow):
         else:
             self.status_label.setText(f"test NLL {event.nll:.4f} nats ({event.bpd:.4f} bits/dim)")
 
-    def _on_status(self, event: StatusEvent) -> None:
+    def _on_status(self, event: StatusEvent | NoticeEvent) -> None:
+        if isinstance(event, NoticeEvent):
+            self.status_label.setText(event.message[:1].upper() + event.message[1:])
+            return
         if event.status == "paused":
             self.status_label.setText(f"Paused at step {event.step}")
-        elif event.status == "running" and event.message:
-            self.status_label.setText(event.message[:1].upper() + event.message[1:])
         self.runs.refresh()
 
     def _on_preview(self, preview: Preview) -> None:
