@@ -98,7 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     results["jobs"] = jobs
     results["cases"] = [records[case.name] for case in cases]
     results["seconds"] = time.perf_counter() - started
-    json_path, markdown_path = write(results, args.out)
+    results["only"] = args.only
+    json_path, markdown_path = write(results, args.out, latest=not args.only)
     print(markdown_path.read_text())
     print(f"Wrote {json_path} and {markdown_path}", file=sys.stderr)
     failed = [case["name"] for case in results["cases"] if case["status"] in ("error", "timeout")]

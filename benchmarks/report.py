@@ -12,15 +12,17 @@ from benchmarks.machine import one_line
 OK = "ok"
 
 
-def write(results: dict[str, Any], folder: Path) -> tuple[Path, Path]:
-    """Write `<mode>-<time>.json/.md` and copy them to `latest-<mode>.json/.md`; returns the new pair."""
+def write(results: dict[str, Any], folder: Path, latest: bool = True) -> tuple[Path, Path]:
+    """Write `<mode>-<time>.json/.md` and, for a whole run (`latest`), copy them to `latest-<mode>.json/.md`;
+    returns the new pair."""
     folder.mkdir(parents=True, exist_ok=True)
     stem = f"{results['mode']}-{results['started'].replace(':', '').replace('-', '')[:15]}"
     text, markdown = json.dumps(results, indent=2, default=str) + "\n", to_markdown(results)
     paths = folder / f"{stem}.json", folder / f"{stem}.md"
     for path, content in zip(paths, (text, markdown), strict=True):
         path.write_text(content)
-        (folder / f"latest-{results['mode']}{path.suffix}").write_text(content)
+        if latest:
+            (folder / f"latest-{results['mode']}{path.suffix}").write_text(content)
     return paths
 
 

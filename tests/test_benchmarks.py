@@ -79,3 +79,15 @@ def test_jobs_must_be_at_least_one() -> None:
     result = subprocess.run([sys.executable, "-m", "benchmarks", "--smoke", "--jobs", "0"], cwd=ROOT,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 2 and "--jobs must be at least 1" in result.stderr
+
+
+def test_a_partial_run_does_not_replace_the_latest_results(tmp_path: Path) -> None:
+    latest = tmp_path / "latest-smoke.md"
+    latest.write_text("the last whole run")
+    result = subprocess.run([sys.executable, "-m", "benchmarks", "--smoke", "--device", "cpu", "--only",
+                             "quality/binary-digits", "--out", str(tmp_path)], cwd=ROOT, capture_output=True,
+                            text=True, timeout=240)
+    assert result.returncode == 0, result.stderr[-3000:]
+    [json_path] = tmp_path.glob("smoke-*.json")
+    assert json.loads(json_path.read_text())["only"] == ["quality/binary-digits"]
+    assert latest.read_text() == "the last whole run"

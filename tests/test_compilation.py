@@ -78,3 +78,11 @@ def test_a_failing_compilation_falls_back_to_eager(monkeypatch: pytest.MonkeyPat
     assert len(reports) == 1 and reports[0].startswith("torch.compile failed") and "training eagerly" in reports[0]
     step(data)
     assert len(reports) == 1
+
+
+def test_a_run_that_would_compile_says_why_it_does_not(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CXX", "no-such-compiler-here")
+    _, trainer = _losses("auto")
+    assert not trainer.compiled
+    assert [event.message for event in trainer.events] == [
+        "torch.compile would help, but no C++ compiler was found (install g++, or set CXX)"]

@@ -20,7 +20,8 @@ from arstudio.errors import UserError
 CHOICES = ("auto", "on", "off")
 FASTER_COMPILED = {"cpu": frozenset({"nade"})}
 """Families whose compiled training step was clearly faster with their defaults, by device type. NADE on the
-CPU: 1.51x and 1.55x in two quiet full runs (its O(DH) recurrence makes [B, D, H] tensors that inductor fuses).
+CPU: 1.51x, 1.55x and 1.69x in three quiet full runs (its O(DH) recurrence makes [B, D, H] tensors that
+inductor fuses).
 Others were within noise on the CPU or not measured (CUDA)."""
 
 
