@@ -21,8 +21,7 @@ CHOICES = ("auto", "on", "off")
 FASTER_COMPILED = {"cpu": frozenset({"nade"})}
 """Families whose compiled training step was clearly faster with their defaults, by device type. NADE on the
 CPU: 1.51x, 1.55x and 1.69x in three quiet full runs (its O(DH) recurrence makes [B, D, H] tensors that
-inductor fuses).
-Others were within noise on the CPU or not measured (CUDA)."""
+inductor fuses). The others moved between 0.86x and 1.46x from run to run on the CPU; CUDA is not measured."""
 
 
 def check_choice(value: object) -> None:
