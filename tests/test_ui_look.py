@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QPalette
@@ -61,6 +62,25 @@ def test_the_view_menu_switches_theme_and_remembers_it(window: MainWindow, resto
     with pytest.raises(UserError, match="Unknown theme"):
         apply_theme(restored_app, "sepia")
     assert resolve_theme("system") in ("light", "dark") and set(THEMES) == {"system", "light", "dark"}
+
+
+def test_plots_and_the_live_curve_follow_the_theme(window: MainWindow, qtbot, restored_app) -> None:
+    nll = window.nll
+    nll.start_live("made on binary-digits", 64, 2)
+    nll.add_train([(1, 0.1, 40.0), (2, 0.2, 35.0)])
+
+    def plot_and_curve() -> tuple[int, int]:
+        background = nll.plot.backgroundBrush().color().lightness()
+        return background, nll.items["live"][1].opts["pen"].color().lightness()
+
+    light_background, light_curve = plot_and_curve()
+    assert light_background > 200 and light_curve < 80
+    window.actions_by_name["theme-dark"].trigger()
+    qtbot.wait(10)
+    dark_background, dark_curve = plot_and_curve()
+    assert dark_background < 80 and dark_curve > 180
+    waveform = window.findChild(pg.PlotWidget, "waveformPlot")
+    assert waveform is not None and waveform.backgroundBrush().color().lightness() < 80
 
 
 def test_every_mapped_button_exists_and_has_its_icon(window: MainWindow) -> None:

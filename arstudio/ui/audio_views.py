@@ -7,7 +7,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtWidgets import QWidget
 
-from arstudio.ui.plot_style import major_grid_only
+from arstudio.ui.plot_style import follow_palette, major_grid_only
 
 PRIMER_COLOR = "#7f7f7f"
 GENERATED_COLOR = "#1f77b4"
@@ -38,12 +38,12 @@ def spectrogram(samples: np.ndarray, rate: int) -> tuple[np.ndarray, int]:
 
 
 class _ClipPlot(pg.PlotWidget):
-    """A white plot with a time axis in seconds and a playhead line."""
+    """A plot in the theme's base colour with a time axis in seconds and a playhead line."""
 
     def __init__(self, object_name: str, ylabel: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName(object_name)
-        self.setBackground("w")
+        follow_palette(self)
         self.setMenuEnabled(False)
         self.setLabel("bottom", "time", units="s")
         self.setLabel("left", ylabel)

@@ -7,14 +7,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
-from arstudio.ui.plot_style import major_grid_only
+from arstudio.ui.plot_style import PALETTE_EVENTS, follow_palette, ink, major_grid_only
 
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"]
 LIVE = "live"
-LIVE_COLOR = "#111111"
 
 
 @dataclass
@@ -24,6 +23,7 @@ class Series:
     label: str
     dims: int
     color: str
+    """A colour name, or LIVE for the running run (drawn in the theme's text colour)."""
     train: list[tuple[int, float, float]] = field(default_factory=list)
     validation: list[tuple[int, float, float]] = field(default_factory=list)
     smoothing: EmaCache = field(default_factory=lambda: EmaCache())
@@ -57,14 +57,14 @@ class NllPanel(QWidget):
         self.baseline_nats: float | None = None
         self.plot = pg.PlotWidget()
         self.plot.setObjectName("nllPlot")
-        self.plot.setBackground("w")
+        follow_palette(self.plot)
         self.plot.showGrid(x=True, y=True, alpha=0.25)
         major_grid_only(self.plot)
         self.plot.addLegend(offset=(-10, 10))
         self.plot.setClipToView(True)
         self.plot.setDownsampling(auto=True, mode="peak")
         self.plot.getPlotItem().setMenuEnabled(False)
-        self.readout = pg.TextItem(color="#333", anchor=(0, 1))
+        self.readout = pg.TextItem(color=ink(), anchor=(0, 1))
         self.plot.addItem(self.readout, ignoreBounds=True)
         self.items: dict[str, list[pg.PlotDataItem]] = {}
         self.baseline: pg.PlotDataItem | None = None
@@ -95,7 +95,7 @@ class NllPanel(QWidget):
 
     # Data in.
     def start_live(self, label: str, dims: int, levels: int) -> None:
-        self.series[LIVE] = Series(label, dims, LIVE_COLOR)
+        self.series[LIVE] = Series(label, dims, LIVE)
         self.baseline_nats = dims * math.log(levels)
         self.redraw()
 
@@ -124,6 +124,12 @@ class NllPanel(QWidget):
         return sum(len(s.train) + len(s.validation) for s in self.series.values())
 
     # Drawing.
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() in PALETTE_EVENTS:
+            self.readout.setColor(ink())
+            self.redraw()
+
     def redraw(self) -> None:
         self.plot.clear()
         self.plot.addItem(self.readout, ignoreBounds=True)
@@ -148,13 +154,14 @@ class NllPanel(QWidget):
     def _update(self, key: str) -> None:
         series = self.series[key]
         if key not in self.items:
-            pen = pg.mkPen(series.color, width=2)
-            faint = pg.mkPen(_with_alpha(series.color, 70), width=1)
+            color = ink().name() if series.color == LIVE else series.color
+            pen = pg.mkPen(color, width=2)
+            faint = pg.mkPen(_with_alpha(color, 70), width=1)
             self.items[key] = [
                 self.plot.plot([], [], pen=faint),
                 self.plot.plot([], [], pen=pen, name=f"{series.label} train"),
-                self.plot.plot([], [], pen=pg.mkPen(series.color, width=1, style=Qt.PenStyle.DotLine),
-                               symbol="o", symbolSize=6, symbolBrush=series.color, name=f"{series.label} validation"),
+                self.plot.plot([], [], pen=pg.mkPen(color, width=1, style=Qt.PenStyle.DotLine),
+                               symbol="o", symbolSize=6, symbolBrush=color, name=f"{series.label} validation"),
             ]
         raw, smooth, validation = self.items[key]
         x, nats = self._x_and_nats(series.train)

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QLabel, QPlainTextEdit, QStackedWidget, QVBoxLayou
 
 from arstudio.data import DataSpec
 from arstudio.data.export import decode_text, image_grid, waveform
+from arstudio.ui.plot_style import follow_palette
 
 
 class SamplePreview(QWidget):
@@ -18,7 +19,8 @@ class SamplePreview(QWidget):
         super().__init__(parent)
         self.title = QLabel("Samples appear here at every validation.", objectName="previewTitle")
         self.image = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
-        self.wave = pg.PlotWidget(background="w")
+        self.wave = pg.PlotWidget()
+        follow_palette(self.wave)
         self.wave.setMouseEnabled(x=True, y=False)
         self.text = QPlainTextEdit(readOnly=True)
         self.stack = QStackedWidget()
