@@ -43,7 +43,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                         help="run a timed case again, up to this many times, while other programs kept over 10%% "
                              "of the CPUs busy during it; the quietest run is kept (default: 2 full, 0 otherwise)")
     parser.add_argument("--jobs", type=int, default=None,
-                        help="quality cases run at the same time (default: one per CPU core in full mode, else 1); "
+                        help="quality cases run at the same time (default: one per CPU core, 1 in smoke mode); "
                              "each trains one thread for a budget of CPU time, so their step counts barely change")
     args = parser.parse_args(argv)
     if args.jobs is not None and args.jobs < 1:
@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
                "memory_method": MEMORY_METHOD, "cases": []}
     start_workers()
     retries = args.retries if args.retries is not None else (2 if args.mode == "full" else 0)
-    jobs = args.jobs or (max(1, (os.cpu_count() or 1) // quality.THREADS) if args.mode == "full" else 1)
+    jobs = args.jobs or (max(1, (os.cpu_count() or 1) // quality.THREADS) if args.mode != "smoke" else 1)
     records = {case.name: run_quietly(case, args.mode, str(device), retries)
                for case in cases if case.group not in SHARED_GROUPS}
     records |= run_together([case for case in cases if case.group in SHARED_GROUPS], args.mode, str(device), jobs)
