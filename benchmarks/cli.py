@@ -29,7 +29,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     modes = parser.add_mutually_exclusive_group()
     modes.add_argument("--quick", action="store_const", const="quick", dest="mode",
-                       help="about a minute: small sizes, a few seconds of training, no torch.compile")
+                       help="about two minutes: small sizes, a few seconds of training, no torch.compile")
     modes.add_argument("--smoke", action="store_const", const="smoke", dest="mode",
                        help="seconds: every code path with tiny sizes (the test suite runs this)")
     parser.set_defaults(mode="full")
