@@ -21,6 +21,8 @@ class SamplePreview(QWidget):
         self.image = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
         self.wave = pg.PlotWidget()
         follow_palette(self.wave)
+        self.wave.setClipToView(True)
+        self.wave.setDownsampling(auto=True, mode="peak")
         self.wave.setMouseEnabled(x=True, y=False)
         self.text = QPlainTextEdit(readOnly=True)
         self.stack = QStackedWidget()
