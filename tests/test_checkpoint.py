@@ -195,6 +195,28 @@ def test_checkpoint_without_its_json_is_incomplete(tmp_path: Path, monkeypatch: 
         load_checkpoint(tmp_path / "new.safetensors")
 
 
+def test_overwrite_cut_short_before_its_json_keeps_the_old_checkpoint(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    model = small_model("made")
+    save_checkpoint(tmp_path / "last", model, meta={"step": 1})
+    with torch.no_grad():
+        next(model.parameters()).add_(1.0)
+
+    def crash(*args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ckpt, "atomic_write", crash)
+    with pytest.raises(KeyboardInterrupt):
+        save_checkpoint(tmp_path / "last", model, meta={"step": 2})
+    monkeypatch.undo()
+    assert load_checkpoint(tmp_path / "last").meta == {"step": 1}, "new tensors, old JSON: the old pair still loads"
+    save_checkpoint(tmp_path / "last", model, meta={"step": 3})
+    loaded = load_checkpoint(tmp_path / "last")
+    assert loaded.meta == {"step": 3}
+    assert torch.equal(next(loaded.model.parameters()), next(model.parameters()))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["last.json", "last.safetensors"]
+
+
 def test_truncated_tensor_file_is_refused_and_best_still_loads(tmp_path: Path) -> None:
     model = small_model("pixelcnn")
     slots = CheckpointSlots(tmp_path)

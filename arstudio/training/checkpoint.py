@@ -2,7 +2,9 @@
 
 A checkpoint is a pair `<stem>.safetensors` + `<stem>.json`. The JSON names its tensor file and
 holds its SHA-256; it is written last, so a checkpoint whose JSON exists and whose hash matches is
-complete. Tensor keys are `model/<name>`, `optimizer/<path>` and `extra/<name>`.
+complete. Overwriting one keeps the old tensors (a hard link, `.<stem>.safetensors.previous`) until the
+new JSON is in place, so a save cut short between the two files still leaves the old checkpoint
+loadable. Tensor keys are `model/<name>`, `optimizer/<path>` and `extra/<name>`.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
+import shutil
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -103,12 +107,23 @@ def save_checkpoint(
 
     try:
         json_path.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_target(tensor_path) as tmp:
-            save_file(store.tensors, str(tmp), metadata={"format": FORMAT_NAME, "format_version": str(FORMAT_VERSION)})
-        digest, size = _sha256(tensor_path)
-        header["tensors"] = {"file": tensor_path.name, "sha256": digest, "bytes": size}
-        text = json.dumps(header, indent=1)
-        atomic_write(json_path, lambda handle: handle.write(text.encode("utf-8")))
+        previous = _keep_previous(tensor_path)
+        replaced = False
+        try:
+            with atomic_target(tensor_path) as tmp:
+                save_file(store.tensors, str(tmp),
+                          metadata={"format": FORMAT_NAME, "format_version": str(FORMAT_VERSION)})
+            replaced = True
+            digest, size = _sha256(tensor_path)
+            header["tensors"] = {"file": tensor_path.name, "sha256": digest, "bytes": size}
+            text = json.dumps(header, indent=1)
+            atomic_write(json_path, lambda handle: handle.write(text.encode("utf-8")))
+        except BaseException:
+            if previous is not None and not replaced:
+                previous.unlink(missing_ok=True)
+            raise
+        if previous is not None:
+            previous.unlink(missing_ok=True)
     except OSError as exc:
         raise UserError(
             f"Cannot write the checkpoint {json_path}: {exc.strerror or exc}. "
@@ -295,21 +310,50 @@ def _title(family: str) -> str:
         return family
 
 
+def previous_tensors(tensor_path: Path) -> Path:
+    """Where the tensors of the checkpoint being overwritten wait until the new JSON is written."""
+    return tensor_path.with_name(f".{tensor_path.name}.previous")
+
+
+def _keep_previous(tensor_path: Path) -> Path | None:
+    """Keep the current tensor file under its `previous` name (a hard link where the file system allows)."""
+    if not tensor_path.is_file():
+        return None
+    previous = previous_tensors(tensor_path)
+    previous.unlink(missing_ok=True)
+    try:
+        os.link(tensor_path, previous)
+    except OSError:
+        shutil.copyfile(tensor_path, previous)
+    return previous
+
+
+def _matching_file(tensor_path: Path, info: dict[str, Any]) -> Path | None:
+    """The tensor file whose size and hash the JSON records: the named one, or the tensors of the checkpoint
+    it replaced when a save was cut short after writing new tensors but before the new JSON."""
+    for candidate in (tensor_path, previous_tensors(tensor_path)):
+        if candidate.is_file() and _sha256(candidate) == (info.get("sha256"), info.get("bytes")):
+            return candidate
+    return None
+
+
 def _load_tensors(json_path: Path, header: dict[str, Any]) -> dict[str, Tensor]:
     info = header["tensors"]
     tensor_path = json_path.with_name(info["file"])
-    if not tensor_path.is_file():
+    matches = _matching_file(tensor_path, info)
+    if matches is None and not tensor_path.is_file():
         raise UserError(
             f"The tensor file {tensor_path} of checkpoint {json_path} is missing. "
             "Keep the .json and .safetensors files together, or choose another checkpoint."
         )
-    digest, size = _sha256(tensor_path)
-    if size != info.get("bytes") or digest != info.get("sha256"):
+    if matches is None:
+        digest, size = _sha256(tensor_path)
         raise UserError(
             f"The tensor file {tensor_path} does not match its checkpoint {json_path.name} "
             f"({size} bytes, expected {info.get('bytes')}): it is truncated or damaged. "
             "Choose another checkpoint, e.g. the run's best.json or last.json."
         )
+    tensor_path = matches
     try:
         tensors = load_file(str(tensor_path), device="cpu")
     except (SafetensorError, OSError, ValueError) as exc:
