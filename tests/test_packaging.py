@@ -16,7 +16,10 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_every_package_in_the_checkout_is_listed_for_installation():
     settings = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
     found = {".".join(init.parent.relative_to(ROOT).parts) for init in (ROOT / "arstudio").rglob("__init__.py")}
-    assert found | {"arstudio.resources"} == set(settings["packages"])
+    resources = {"arstudio.resources", *("arstudio.resources." + ".".join(folder.relative_to(ROOT / "resources").parts)
+                                         for folder in (ROOT / "resources").rglob("*")
+                                         if folder.is_dir() and not folder.name.startswith(("_", ".")))}
+    assert found | resources == set(settings["packages"]), "every resources folder too (setuptools warns otherwise)"
     assert settings["package-dir"] == {"arstudio.resources": "resources"}
 
 
