@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
 
 import pytest
+import torch
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import QComboBox, QPushButton, QTableWidget, QWidget
 
@@ -109,10 +111,14 @@ def test_gui_thread_stays_responsive_while_training(make_window, qtbot) -> None:
         last[0] = now
 
     timer = QTimer(interval=10, timeout=tick)
+    threads = torch.get_num_threads()
     window.setup.train_button.click()
     timer.start()
+    cores = os.cpu_count() or 1
+    assert torch.get_num_threads() == (min(threads, cores - 1) if cores > 1 else threads), "a core left to the GUI"
     qtbot.waitUntil(lambda: not window.is_training(), timeout=240_000)
     timer.stop()
+    assert torch.get_num_threads() == threads, "and given back when the run ends"
     ordered = sorted(gaps[1:])
     worst, p99 = ordered[-1], ordered[int(0.99 * (len(ordered) - 1))]
     print(f"\nGUI timer gaps while training: worst {worst * 1000:.1f} ms, 99th percentile {p99 * 1000:.1f} ms "
