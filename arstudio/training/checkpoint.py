@@ -347,10 +347,9 @@ def _load_tensors(json_path: Path, header: dict[str, Any]) -> dict[str, Tensor]:
             "Keep the .json and .safetensors files together, or choose another checkpoint."
         )
     if matches is None:
-        digest, size = _sha256(tensor_path)
         raise UserError(
             f"The tensor file {tensor_path} does not match its checkpoint {json_path.name} "
-            f"({size} bytes, expected {info.get('bytes')}): it is truncated or damaged. "
+            f"({tensor_path.stat().st_size} bytes, expected {info.get('bytes')}): it is truncated or damaged. "
             "Choose another checkpoint, e.g. the run's best.json or last.json."
         )
     tensor_path = matches

@@ -44,6 +44,11 @@ def compile_decision(choice: str, family: str, device: torch.device, world_size:
     return True, f"torch.compile is on ({family} on {device.type} trains faster compiled)"
 
 
+def worth_telling(choice: str, use: bool, family: str, device: torch.device) -> bool:
+    """Whether the person hears the decision: compiling, asked for, or measured to help but not possible."""
+    return choice != "off" and (use or choice == "on" or family in FASTER_COMPILED.get(device.type, ()))
+
+
 def _obstacle(device: torch.device, world_size: int) -> str | None:
     if getattr(sys, "frozen", False):
         return "the packaged application cannot compile"

@@ -23,7 +23,7 @@ from arstudio.errors import UserError
 from arstudio.models import build_model
 from arstudio.models.base import ARModel
 from arstudio.training.checkpoint import CheckpointSlots, load_checkpoint
-from arstudio.training.compilation import FASTER_COMPILED, FallbackToEager, compile_decision
+from arstudio.training.compilation import FallbackToEager, compile_decision, worth_telling
 from arstudio.training.config import TrainConfig, lr_factor
 from arstudio.training.device import resolve_device
 from arstudio.training.distributed import Distributed
@@ -172,8 +172,7 @@ class Trainer:
         wrapped = self.dist.wrap(LogProb(model))
         use_compile, why = compile_decision(self.config.compile, self.config.family, device, self.dist.world_size)
         self.compiled = use_compile
-        would_help = self.config.family in FASTER_COMPILED.get(device.type, ())
-        if self.config.compile != "off" and (use_compile or would_help or self.config.compile == "on"):
+        if worth_telling(self.config.compile, use_compile, self.config.family, device):
             self._emit(NoticeEvent(step, why))
         if not use_compile:
             return wrapped
