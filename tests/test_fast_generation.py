@@ -6,10 +6,11 @@ import pytest
 import torch
 
 from arstudio.data import DataSpec
-from arstudio.models import build_model
+from arstudio.models import build_model, native_wavenet
 from arstudio.models.fast_pixelcnn import ColumnStepper
 from arstudio.models.fast_wavenet import QueueStepper
 from arstudio.models.steppers import RecomputeStepper
+from arstudio.native import build
 from arstudio.sampling import GenerationStep, SamplerConfig, generate
 from arstudio.sampling.processors import draw
 
@@ -102,28 +103,69 @@ def test_pixelcnn_stepper_refuses_steps_out_of_order() -> None:
         stepper.logits(1)
 
 
+def c_kernel_stepper(model, seq: torch.Tensor) -> native_wavenet.NativeQueueStepper:
+    if build.compiler() is None:
+        pytest.skip("no C compiler here: the WaveNet step kernel cannot be built")
+    stepper = native_wavenet.stepper(model, seq)
+    assert stepper is not None, build.unavailable_reason(native_wavenet.KERNEL)
+    return stepper
+
+
+WAVENET_STEPPERS = {"pytorch": QueueStepper, "c-kernel": c_kernel_stepper}
+
+
+@pytest.mark.parametrize("stepper", sorted(WAVENET_STEPPERS))
 @pytest.mark.parametrize(("batch", "index"), [(3, [1, 1, 0]), (1, [0, 0, 0, 0]), (4, [3, 1])])
-def test_wavenet_queue_logits_equal_recomputed_beyond_the_receptive_field(batch: int, index: list[int]) -> None:
+def test_wavenet_queue_logits_equal_recomputed_beyond_the_receptive_field(stepper: str, batch: int,
+                                                                          index: list[int]) -> None:
     spec, hparams = WAVENET
     model = build_model("wavenet", spec, **hparams).eval()
     length = 3 * model.receptive_field + 5
     values = torch.randint(0, spec.levels, (batch, length))
     order = torch.tensor(index)
     with torch.no_grad():
-        cached = stepwise_logits(model.stepper(torch.zeros_like(values)), values, length // 2, order)
+        cached = stepwise_logits(WAVENET_STEPPERS[stepper](model, torch.zeros_like(values)), values, length // 2, order)
         recomputed = stepwise_logits(RecomputeStepper(model, torch.zeros_like(values)), values, length // 2, order)
-    assert isinstance(model.stepper(values), QueueStepper)
     torch.testing.assert_close(cached, recomputed, atol=1e-4, rtol=0)
 
 
-def test_default_wavenet_queue_agrees_with_recomputation_past_its_receptive_field() -> None:
+def test_wavenet_uses_the_c_kernel_where_it_builds_and_the_pytorch_queues_without_it() -> None:
+    spec, hparams = WAVENET
+    model = build_model("wavenet", spec, **hparams)
+    seq = torch.zeros(2, 9, dtype=torch.long)
+    expected = QueueStepper if build.compiler() is None else native_wavenet.NativeQueueStepper
+    assert type(model.stepper(seq)) is expected
+    with build.switched_off_within():
+        assert type(model.stepper(seq)) is QueueStepper
+        assert "ARSTUDIO_NATIVE" in build.unavailable_reason(native_wavenet.KERNEL)
+    assert type(model.double().stepper(seq)) is QueueStepper
+    assert type(model.stepper(seq, use_cache=False)) is RecomputeStepper
+
+
+@pytest.mark.parametrize("switch", ["on", "off"])
+def test_default_wavenet_queue_agrees_with_recomputation_past_its_receptive_field(switch: str) -> None:
     model = build_model("wavenet", DataSpec("audio", (4000,), 256))
     primer = torch.randint(0, 256, (model.receptive_field,))
     length = model.receptive_field + 12
-    cached = generate(model, 2, SamplerConfig(seed=4), known=primer, length=length)
     recomputed = generate(model, 2, SamplerConfig(seed=4), known=primer, length=length, use_cache=False)
+    if switch == "off":
+        with build.switched_off_within():
+            cached = generate(model, 2, SamplerConfig(seed=4), known=primer, length=length)
+    else:
+        cached = generate(model, 2, SamplerConfig(seed=4), known=primer, length=length)
     assert torch.equal(cached.samples, recomputed.samples)
     torch.testing.assert_close(cached.log_probs, recomputed.log_probs, atol=1e-4, rtol=0)
+
+
+def test_wavenet_beam_search_agrees_between_the_c_kernel_and_the_pytorch_queues() -> None:
+    spec, hparams = WAVENET
+    model = build_model("wavenet", spec, **hparams)
+    config = SamplerConfig(num_beams=3)
+    with build.switched_off_within():
+        pytorch = generate(model, 2, config, length=30)
+    kernel = generate(model, 2, config, length=30)
+    assert torch.equal(kernel.samples, pytorch.samples)
+    torch.testing.assert_close(kernel.log_probs, pytorch.log_probs, atol=1e-4, rtol=0)
 
 
 def test_long_generations_record_every_log_probability() -> None:

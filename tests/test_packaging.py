@@ -23,6 +23,15 @@ def test_every_package_in_the_checkout_is_listed_for_installation():
     assert settings["package-dir"] == {"arstudio.resources": "resources"}
 
 
+def test_every_data_file_inside_the_packages_is_installed_with_them():
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    for path in (ROOT / "arstudio").rglob("*"):
+        if path.is_dir() or path.suffix in {".py", ".pyc"} or "__pycache__" in path.parts:
+            continue
+        package = ".".join(path.parent.relative_to(ROOT).parts)
+        assert any(path.match(pattern) for pattern in data.get(package, [])), f"{path} is missing from package-data"
+
+
 def test_installed_resources_come_from_the_top_level_folder():
     from arstudio.resources import resource_path
 

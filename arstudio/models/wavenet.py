@@ -16,6 +16,7 @@ from torch import Tensor, nn
 
 from arstudio.data import DataSpec
 from arstudio.errors import UserError
+from arstudio.models import native_wavenet
 from arstudio.models.base import ARModel, require_kind
 from arstudio.models.fast_wavenet import QueueStepper
 from arstudio.models.steppers import Stepper
@@ -102,4 +103,6 @@ class WaveNet(ARModel):
         return self.from_sequence(self.sequence_logits(self.to_sequence(x)))
 
     def stepper(self, seq: Tensor, use_cache: bool = True) -> Stepper:
-        return QueueStepper(self, seq) if use_cache else super().stepper(seq, use_cache)
+        if not use_cache:
+            return super().stepper(seq, use_cache)
+        return native_wavenet.stepper(self, seq) or QueueStepper(self, seq)

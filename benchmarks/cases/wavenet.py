@@ -6,6 +6,8 @@ import torch
 
 from arstudio.data import dataset_spec
 from arstudio.models import build_model
+from arstudio.models.native_wavenet import KERNEL, NativeQueueStepper
+from arstudio.native import build
 from arstudio.sampling import SamplerConfig, generate
 from benchmarks.core import Case, Context, Measure, Outcome, at_least, at_most
 
@@ -41,6 +43,11 @@ def run(ctx: Context) -> Outcome:
     continue_primer(2, True)
     cached = per_step(ctx.options["cached_steps"], True)
     ctx.mark("cached")
+    uses_kernel = isinstance(model.stepper(primer[None].clone()), NativeQueueStepper)
+    step_kernel = "C" if uses_kernel else f"PyTorch ({build.unavailable_reason(KERNEL) or 'not a float32 CPU model'})"
+    with build.switched_off_within():
+        torch_stepper = per_step(ctx.options["cached_steps"], True)
+    ctx.mark("pytorch stepper")
     recomputed = per_step(ctx.options["recomputed_steps"], False)
     ctx.mark("recomputed")
     steps = ctx.options["recomputed_steps"]
@@ -53,7 +60,10 @@ def run(ctx: Context) -> Outcome:
     return Outcome(
         measures=[
             Measure("receptive field", field, "samples"),
+            Measure("step kernel", step_kernel),
             Measure("cached, per sample", round(cached * 1e6, 1), "us"),
+            Measure("cached with the PyTorch stepper, per sample", round(torch_stepper * 1e6, 1), "us"),
+            Measure("C kernel vs PyTorch stepper", round(torch_stepper / cached, 2), "x"),
             Measure("recomputed, per sample", round(recomputed * 1e6, 1), "us"),
             at_least(speedup, SPEEDUP_TARGET, "speedup"),
             Measure("identical samples", identical, "", "True", identical),
@@ -61,9 +71,13 @@ def run(ctx: Context) -> Outcome:
                     "s per s"),
         ],
         metrics={"receptive_field": field, "sample_rate": spec.sample_rate, "cached_seconds_per_sample": cached,
-                 "recomputed_seconds_per_sample": recomputed, "speedup": speedup, "identical_samples": identical,
+                 "recomputed_seconds_per_sample": recomputed,
+                 "pytorch_stepper_seconds_per_sample": torch_stepper, "step_kernel": step_kernel,
+                 "speedup": speedup, "identical_samples": identical,
                  "real_time_factor": rtf, "audio_seconds": length / spec.sample_rate, "hparams": model.hparams},
         notes=["Per-sample times continue a primer as long as the receptive field, so every step sees a full "
                "field; the primer's own cost is measured separately and subtracted. The real-time factor is "
-               "one stream through generate() from silence: seconds of compute per second of audio."],
+               "one stream through generate() from silence: seconds of compute per second of audio. The cached "
+               "path is the C step kernel where it builds (arstudio/native); the PyTorch queue stepper is its "
+               "fallback and is timed alongside."],
     )

@@ -1,0 +1,60 @@
+"""The C kernels: where they are built, what is said when they cannot be, and bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from arstudio.data import DataSpec
+from arstudio.data.paths import cache_dir
+from arstudio.models import build_model, native_wavenet
+from arstudio.native import build
+
+SOURCE = b"int answer(void) { return 42; }\n"
+
+
+def test_a_kernel_is_built_into_the_data_folder_and_loads() -> None:
+    if build.compiler() is None:
+        pytest.skip("no C compiler here")
+    assert build.load(native_wavenet.KERNEL) is not None, build.unavailable_reason(native_wavenet.KERNEL)
+    built = list((cache_dir() / "native").glob("wavenet_step-*.so"))
+    assert len(built) == 1
+
+
+def test_compile_kernel_reports_a_failing_compiler_and_leaves_no_file(tmp_path: Path) -> None:
+    target = tmp_path / "kernel.so"
+    message = build.compile_kernel("false", SOURCE, target)
+    assert message is not None and "failed" in message
+    assert not target.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_compile_kernel_reports_a_compiler_that_cannot_run(tmp_path: Path) -> None:
+    message = build.compile_kernel(str(tmp_path / "no-such-cc"), SOURCE, tmp_path / "kernel.so")
+    assert message is not None and "did not run" in message
+
+
+def test_compile_kernel_builds_a_library_that_ctypes_can_call(tmp_path: Path) -> None:
+    cc = build.compiler()
+    if cc is None:
+        pytest.skip("no C compiler here")
+    import ctypes
+
+    target = tmp_path / "kernel.so"
+    assert build.compile_kernel(cc, SOURCE, target) is None
+    assert ctypes.CDLL(str(target)).answer() == 42
+
+
+@pytest.mark.parametrize("value", [-1, 16, 99])
+def test_the_wavenet_kernel_refuses_values_outside_the_levels(value: int) -> None:
+    if build.compiler() is None:
+        pytest.skip("no C compiler here")
+    model = build_model("wavenet", DataSpec("audio", (20,), 16), residual_channels=4, dilation_channels=4,
+                        skip_channels=4, layers_per_cycle=2, cycles=1)
+    stepper = native_wavenet.stepper(model, torch.zeros(2, 20, dtype=torch.long))
+    assert stepper is not None
+    stepper.logits(0)
+    stepper.commit(0, torch.tensor([3, value]))
+    with pytest.raises(ValueError, match="0..15"):
+        stepper.logits(1)
