@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 from pathlib import Path
 
 import pytest
@@ -39,8 +40,6 @@ def test_compile_kernel_builds_a_library_that_ctypes_can_call(tmp_path: Path) ->
     cc = build.compiler()
     if cc is None:
         pytest.skip("no C compiler here")
-    import ctypes
-
     target = tmp_path / "kernel.so"
     assert build.compile_kernel(cc, SOURCE, target) is None
     assert ctypes.CDLL(str(target)).answer() == 42
@@ -58,3 +57,21 @@ def test_the_wavenet_kernel_refuses_values_outside_the_levels(value: int) -> Non
     stepper.commit(0, torch.tensor([3, value]))
     with pytest.raises(ValueError, match="0..15"):
         stepper.logits(1)
+
+
+def test_a_damaged_build_in_the_cache_is_built_again(tmp_path: Path) -> None:
+    cc = build.compiler()
+    if cc is None:
+        pytest.skip("no C compiler here")
+    target = tmp_path / "kernel.so"
+    target.write_bytes(b"half a library")
+    library = build.load_or_build(cc, SOURCE, target)
+    assert not isinstance(library, str), library
+    assert library.answer() == 42
+
+
+def test_a_cache_folder_that_cannot_be_made_is_reported_not_raised(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should be")
+    message = build.load_or_build("cc", SOURCE, blocker / "native" / "kernel.so")
+    assert isinstance(message, str) and "cannot be built" in message

@@ -91,15 +91,25 @@ def _build_and_load(name: str) -> ctypes.CDLL | str:
     source = resources.files(__package__).joinpath(f"{name}.c").read_bytes()
     key = hashlib.sha256(b"\0".join([source, cc.encode(), " ".join(FLAGS).encode(),
                                      platform.platform().encode(), platform.node().encode()])).hexdigest()[:16]
-    target = cache_dir() / "native" / f"{name}-{key}.so"
-    if not target.exists():
-        failure = compile_kernel(cc, source, target)
-        if failure:
-            return failure
     try:
-        return ctypes.CDLL(str(target))
+        target = cache_dir() / "native" / f"{name}-{key}.so"
     except OSError as error:
-        return f"the built kernel {target} does not load: {error}"
+        return f"ARStudio's cache folder cannot be created: {error}"
+    return load_or_build(cc, source, target)
+
+
+def load_or_build(cc: str, source: bytes, target: Path) -> ctypes.CDLL | str:
+    """`target` loaded, built first where it is missing or does not load (a damaged file)."""
+    try:
+        if target.exists():
+            try:
+                return ctypes.CDLL(str(target))
+            except OSError:
+                target.unlink(missing_ok=True)
+        failure = compile_kernel(cc, source, target)
+        return failure if failure else ctypes.CDLL(str(target))
+    except OSError as error:
+        return f"the kernel {target} cannot be built or loaded: {error}"
 
 
 def compile_kernel(cc: str, source: bytes, target: Path) -> str | None:
