@@ -15,7 +15,7 @@ from torch import Tensor
 
 from arstudio.models.base import ARModel
 from arstudio.sampling.config import SamplerConfig
-from arstudio.sampling.processors import candidates, repetition_penalty
+from arstudio.sampling.processors import repetition_penalty
 from arstudio.sampling.request import GenerationStep, Layout, StepCallback
 
 
@@ -61,11 +61,8 @@ def beam_search(model: ARModel, layout: Layout, n: int, config: SamplerConfig, v
         scores, beams = top_scores, keep
         if callback is not None:
             best = rows.view(searches, keep)[:, 0]
-            processed = ranked[best]
-            top_values, top_probs = candidates(processed, 5)
             seq = stepper.seq
-            step = GenerationStep(t, total, int(layout.order[t]), chosen.view(searches, keep)[:, 0],
-                                  processed.exp(), top_values, top_probs,
+            step = GenerationStep(t, total, layout.positions[t], chosen.view(searches, keep)[:, 0], ranked[best],
                                   lambda seq=seq, keep=keep: layout.from_sequence(seq.view(searches, keep, -1)[:, 0]))
             if callback(step):
                 stopped = True

@@ -12,7 +12,7 @@ from arstudio.models.base import ARModel
 from arstudio.models.steppers import Stepper
 from arstudio.sampling.beam import beam_search
 from arstudio.sampling.config import SamplerConfig
-from arstudio.sampling.processors import apply_processors, candidates, draw, is_identity
+from arstudio.sampling.processors import apply_processors, draw, is_identity
 from arstudio.sampling.request import (
     GenerationResult,
     GenerationStep,
@@ -21,8 +21,6 @@ from arstudio.sampling.request import (
     known_tensors,
     resolve_length,
 )
-
-TOP_CANDIDATES = 5
 
 
 def generate(
@@ -143,10 +141,7 @@ def _ended(stepper: Stepper, upto: int, eos: int | None) -> Tensor:
 
 def report(callback: StepCallback, layout: Layout, stepper: Stepper, t: int, total: int, chosen: Tensor,
            processed: Tensor) -> bool:
-    top_values, top_probs = candidates(processed, TOP_CANDIDATES)
     seq = stepper.seq
-    step = GenerationStep(
-        step=t, total=total, position=int(layout.order[t]), values=chosen, probs=torch.softmax(processed, -1),
-        top_values=top_values, top_probs=top_probs, _samples=lambda: layout.from_sequence(seq.clone()),
-    )
+    step = GenerationStep(step=t, total=total, position=layout.positions[t], values=chosen, logits=processed,
+                          _samples=lambda: layout.from_sequence(seq.clone()))
     return bool(callback(step))

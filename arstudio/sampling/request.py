@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import torch
 from torch import Tensor
 
 from arstudio.errors import UserError
 from arstudio.models.base import ARModel
+from arstudio.sampling.processors import candidates
+
+TOP_CANDIDATES = 5
+"""How many of the most probable values a GenerationStep offers."""
 
 
 @dataclass
@@ -19,23 +24,41 @@ class GenerationStep:
     step          index into the generation order (0 .. total-1)
     position      the flat index into the sample's shape that was just filled
     values        LongTensor[B]: the values chosen for every sample (or best beams)
-    probs         Tensor[B, K]: the distribution they were drawn from, after processing
-    top_values, top_probs   the most probable candidates of that distribution, [B, k]
+    logits        Tensor[B, K]: the processed logits (or log-probabilities) they were drawn from
+    probs         Tensor[B, K]: that distribution, normalised
+    top_values, top_probs   its TOP_CANDIDATES most probable values and their probabilities, [B, k]
+
+    probs and the candidates are computed when first read, so a callback that follows only the
+    values (audio, images) does not pay for them at every step.
     """
 
     step: int
     total: int
     position: int
     values: Tensor
-    probs: Tensor
-    top_values: Tensor
-    top_probs: Tensor
+    logits: Tensor
     _samples: Callable[[], Tensor] = field(repr=False)
 
     @property
     def samples(self) -> Tensor:
         """The samples so far, in their final shape (unfilled positions hold 0 or their known value)."""
         return self._samples()
+
+    @cached_property
+    def probs(self) -> Tensor:
+        return torch.softmax(self.logits.float(), dim=-1)
+
+    @cached_property
+    def _candidates(self) -> tuple[Tensor, Tensor]:
+        return candidates(self.logits, TOP_CANDIDATES)
+
+    @property
+    def top_values(self) -> Tensor:
+        return self._candidates[0]
+
+    @property
+    def top_probs(self) -> Tensor:
+        return self._candidates[1]
 
 
 StepCallback = Callable[[GenerationStep], "bool | None"]
@@ -69,11 +92,17 @@ class Layout:
     def shape(self) -> tuple[int, ...]:
         return (self.length,) if self.model.spec.is_sequence else self.model.spec.shape
 
-    @property
+    @cached_property
     def order(self) -> Tensor:
+        """[L]: the flat position in the sample that each step of the chain rule fills."""
         if self.model.spec.is_sequence:
             return torch.arange(self.length, device=self.model.order.device)
         return self.model.order
+
+    @cached_property
+    def positions(self) -> list[int]:
+        """`order` as Python numbers, for per-step reports."""
+        return self.order.tolist()
 
     def to_sequence(self, x: Tensor) -> Tensor:
         return x.flatten(1)[:, self.order]

@@ -28,8 +28,9 @@ class StepRecord:
     step: int
     position: int
     values: Tensor
-    top_values: Tensor
-    top_probs: Tensor
+    top_values: Tensor | None
+    top_probs: Tensor | None
+    """The most probable candidates, for runners made with `candidates=True`; else None."""
 
 
 @dataclass
@@ -51,8 +52,11 @@ class GenerationRunner(QObject):
     failed = Signal(str)
     cancelled = Signal(object)
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, candidates: bool = False) -> None:
+        """candidates: record each step's most probable values (what the text panel shows); the other
+        panels need only the values, and skipping the candidates keeps the per-step cost low."""
         super().__init__(parent)
+        self.candidates = candidates
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._cancel = threading.Event()
@@ -98,7 +102,8 @@ class GenerationRunner(QObject):
             self._outcome = outcome
 
     def _on_step(self, step: GenerationStep) -> bool:
-        record = StepRecord(step.step, step.position, step.values.cpu(), step.top_values.cpu(), step.top_probs.cpu())
+        top = (step.top_values.cpu(), step.top_probs.cpu()) if self.candidates else (None, None)
+        record = StepRecord(step.step, step.position, step.values.cpu(), *top)
         now = time.monotonic()
         samples = None
         if now - self._last_snapshot >= DRAIN_MILLISECONDS / 1000 or step.step == step.total - 1:

@@ -49,7 +49,7 @@ class TextJobs(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.runner = GenerationRunner(self)
+        self.runner = GenerationRunner(self, candidates=True)
         self.current: Job | None = None
         self.queue: list[Job] = []
         self._model: ARModel | None = None
