@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import wave
 from collections.abc import Iterator
 from pathlib import Path
@@ -144,6 +145,7 @@ def test_generate_grows_live_then_plays_through_portaudio_and_saves_a_wav(window
     assert panel.spectrogram.frames == pytest.approx(total / 64, abs=4)
     assert panel.progress.value() == panel.progress.maximum() == total
     assert "seed 11" in panel.result_label.text() and "log-likelihood" in panel.result_label.text()
+    assert re.search(r"made in \d+\.\d s, \d+\.\dx (faster|slower) than real time", panel.result_label.text())
     assert generate_button.isEnabled() and not panel.cancel_button.isEnabled()
 
     play = panel.findChild(QPushButton, "playButton")

@@ -59,6 +59,7 @@ class AudioPanel(QWidget):
         self.playing_row: int | None = None
         """The comparison row whose clip is playing; None while the Clip tab's clip plays."""
         self._drawn_at = 0.0
+        self._started_at = 0.0
         self.last_seed: int | None = None
         self.primer_length = 0
         self.target_length = 0
@@ -240,6 +241,7 @@ class AudioPanel(QWidget):
         if primer is not None:
             self.codes[:primed] = primer.numpy()
         self.finished = False
+        self._started_at = time.monotonic()
         self.result_label.setText(f"Generating with {config.describe()}…")
         self.progress.setRange(0, length)
         self._show_progress(primed)
@@ -262,7 +264,8 @@ class AudioPanel(QWidget):
         nats = float(result.log_likelihood[0])
         bits = -nats / math.log(2) / max(self.target_length, 1)
         self.result_label.setText(f"{self._seconds(self.target_length)} s ({samples} new samples) · log-likelihood "
-                                  f"{nats:,.1f} nats ({bits:.2f} bits/sample) · seed {result.seed}")
+                                  f"{nats:,.1f} nats ({bits:.2f} bits/sample) · seed {result.seed} · "
+                                  f"{self._speed(samples)}")
 
     def _on_cancelled(self, result: GenerationResult) -> None:
         self._take_result(result, self.generated_steps)
@@ -459,6 +462,14 @@ class AudioPanel(QWidget):
     def _show_progress(self, steps: int) -> None:
         self.progress.setValue(steps)
         self.progress.setFormat(f"{self._seconds(steps)} / {self._seconds(self.target_length)} s")
+
+    def _speed(self, samples: int) -> str:
+        """How long the new samples took, against how long they play."""
+        took = time.monotonic() - self._started_at
+        plays = samples / (self.loaded.spec.sample_rate if self.loaded is not None else 1)
+        if plays >= took:
+            return f"made in {took:.1f} s, {plays / max(took, 1e-9):.1f}x faster than real time"
+        return f"made in {took:.1f} s, {took / max(plays, 1e-9):.1f}x slower than real time"
 
     def _seconds(self, steps: int) -> str:
         rate = self.loaded.spec.sample_rate if self.loaded is not None else 1
