@@ -3,7 +3,8 @@
 A process's first optimizer imports torch._dynamo (and sympy with it: about a thousand modules), and the
 digit data sets (the default data) import scikit-learn and parse its text file. Such work holds the GIL for
 long stretches, so done during the first run it froze the live plot for a fifth of a second at a time. A
-plain thread (no Qt) does it at start-up instead.
+plain thread (no Qt) does it at start-up instead. It also builds (once per machine) or loads WaveNet's C
+generation kernel, so the first clip does not wait for the compiler.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ def _import_lazily_loaded_modules() -> None:
     import torch
 
     from arstudio.data.builtin_digits import load_digits_arrays
+    from arstudio.models.native_wavenet import kernel
 
     torch.optim.AdamW([torch.zeros(1, requires_grad=True)])
     load_digits_arrays()
+    kernel()
 
 
 class WarmUp:
