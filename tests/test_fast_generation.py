@@ -6,10 +6,11 @@ import pytest
 import torch
 
 from arstudio.data import DataSpec
-from arstudio.models import build_model, native_wavenet
-from arstudio.models.fast_pixelcnn import ColumnStepper
-from arstudio.models.fast_wavenet import QueueStepper
+from arstudio.models import build_model
+from arstudio.models.pixelcnn.column_stepper import ColumnStepper
 from arstudio.models.steppers import RecomputeStepper
+from arstudio.models.wavenet import native_stepper as native_wavenet
+from arstudio.models.wavenet.queue_stepper import QueueStepper
 from arstudio.native import build
 from arstudio.sampling import GenerationStep, SamplerConfig, generate
 from arstudio.sampling.processors import draw

@@ -10,7 +10,8 @@ import torch
 
 from arstudio.data import DataSpec
 from arstudio.data.paths import cache_dir
-from arstudio.models import build_model, native_wavenet
+from arstudio.models import build_model
+from arstudio.models.wavenet import native_stepper as native_wavenet
 from arstudio.native import build
 
 SOURCE = b"int answer(void) { return 42; }\n"

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from arstudio.ui.nll_plot import EmaCache, NllPanel
+from arstudio.ui.train.nll_plot import EmaCache, NllPanel
 
 
 def test_ema_is_bias_corrected_from_the_first_point_and_extends_incrementally() -> None:

@@ -15,6 +15,7 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QPushButton, QWidget
 
+from arstudio.app.model_source import LoadedModel
 from arstudio.data import DataSpec
 from arstudio.data.export import waveform
 from arstudio.data.files.audio import read_audio
@@ -25,9 +26,9 @@ from arstudio.training.config import TrainConfig
 from arstudio.training.registry import RunRegistry
 from arstudio.training.trainer import Trainer
 from arstudio.ui import MainWindow
-from arstudio.ui.audio_controls import STRATEGIES, StrategyForm
-from arstudio.ui.audio_panel import AudioPanel
-from arstudio.ui.audio_player import (
+from arstudio.ui.audio.controls import STRATEGIES, StrategyForm
+from arstudio.ui.audio.panel import AudioPanel
+from arstudio.ui.audio.player import (
     NO_DEVICE_HINT,
     AudioPlayer,
     missing_portaudio_status,
@@ -35,8 +36,7 @@ from arstudio.ui.audio_player import (
     playback_status,
     system_devices,
 )
-from arstudio.ui.audio_views import spectrogram
-from arstudio.ui.model_source import LoadedModel
+from arstudio.ui.audio.views import spectrogram
 from tests.test_trainer import TINY_RUNS
 
 LEFT = Qt.MouseButton.LeftButton

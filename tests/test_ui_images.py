@@ -13,6 +13,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QPushButton, QWidget
 
+from arstudio.app.model_source import LoadedModel
 from arstudio.data import dataset_spec
 from arstudio.errors import UserError
 from arstudio.models import build_model
@@ -20,8 +21,7 @@ from arstudio.training.config import TrainConfig
 from arstudio.training.registry import RunRegistry
 from arstudio.training.trainer import Trainer
 from arstudio.ui import MainWindow
-from arstudio.ui.image_panel import ImagePanel
-from arstudio.ui.model_source import LoadedModel
+from arstudio.ui.images.panel import ImagePanel
 
 LEFT, RIGHT = Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton
 TINY = {

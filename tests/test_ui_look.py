@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QAbstractButton, QApplication
 from arstudio.errors import UserError
 from arstudio.resources import resource_path
 from arstudio.ui import MainWindow
-from arstudio.ui.icons import BUTTON_ICONS, action_icon
-from arstudio.ui.theme import THEMES, apply_theme, resolve_theme, theme_palette
+from arstudio.ui.shell.icons import BUTTON_ICONS, action_icon
+from arstudio.ui.shell.theme import THEMES, apply_theme, resolve_theme, theme_palette
 
 
 @pytest.fixture()

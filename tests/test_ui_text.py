@@ -13,18 +13,18 @@ from PySide6.QtCore import QEvent, QSettings, Qt
 from PySide6.QtGui import QHelpEvent
 from PySide6.QtWidgets import QApplication, QPlainTextEdit, QPushButton, QToolTip, QWidget
 
+from arstudio.app.model_source import LoadedModel, load_run_model
+from arstudio.app.presets import builtin_presets
+from arstudio.app.text_metrics import distinct_n
 from arstudio.data.spec import DataSpec
 from arstudio.models import build_model
 from arstudio.sampling import SamplerConfig, generate
 from arstudio.training.config import TrainConfig
 from arstudio.training.registry import RunRegistry
 from arstudio.training.trainer import Trainer
-from arstudio.ui.model_source import LoadedModel, load_run_model
-from arstudio.ui.presets import builtin_presets
-from arstudio.ui.sampler_controls import SamplerControls
-from arstudio.ui.text_comparison import distinct_n
-from arstudio.ui.text_panel import TextPanel
-from arstudio.ui.text_view import shade
+from arstudio.ui.common.sampler_controls import SamplerControls
+from arstudio.ui.text.panel import TextPanel
+from arstudio.ui.text.view import shade
 
 LEFT = Qt.MouseButton.LeftButton
 DEFAULT_COMPARE = ["greedy", "beam 4", "temperature 0.7", "top-k 40", "top-p 0.9", "min-p 0.05", "typical 0.9"]

@@ -14,6 +14,7 @@ from torch import Tensor
 from arstudio.atomic import atomic_write_bytes
 from arstudio.data.mulaw import mu_law_decode
 from arstudio.data.spec import DataSpec
+from arstudio.data.text_codec import decode_text
 from arstudio.errors import UserError
 
 SUFFIXES = {"binary": (".png",), "image": (".png",), "audio": (".wav",), "text": (".txt", ".md")}
@@ -55,12 +56,6 @@ def image_grid(samples: np.ndarray, spec: DataSpec, scale: int | None = None) ->
     picture = Image.fromarray(grid[:, :, 0] if channels == 1 else grid, mode)
     scale = scale or max(1, 256 // max(grid.shape[:2]))
     return picture.resize((picture.width * scale, picture.height * scale), Image.NEAREST)
-
-
-def decode_text(values: np.ndarray, spec: DataSpec) -> str:
-    if spec.vocabulary is None:
-        return bytes(int(v) for v in values).decode("utf-8", errors="replace")
-    return "".join(spec.vocabulary[int(v)] for v in values)
 
 
 def waveform(values: np.ndarray, levels: int) -> np.ndarray:

@@ -1,4 +1,4 @@
-/* One step of Fast WaveNet generation for a batch of streams (see arstudio/models/native_wavenet.py).
+/* One step of Fast WaveNet generation for a batch of streams (see arstudio/models/wavenet/native_stepper.py).
  *
  * Every matrix is stored [in][out], so each product is a run of contiguous "y += x_i * w_i" rows
  * that the compiler vectorises without reordering any sum. Each layer keeps a queue of its last

@@ -46,7 +46,7 @@ def measure_gaps(home: Path, steps: int, runs: int) -> list[float]:
     from PySide6.QtCore import QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from arstudio.ui.main_window import MainWindow
+    from arstudio.ui.shell.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(["arstudio-benchmark"])
     window = MainWindow(runs_dir=home / "runs", settings=QSettings(str(home / "settings.ini"),

@@ -1,0 +1,127 @@
+"""The command line's sub-commands; each takes parsed arguments and returns an exit status."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+import torch
+
+from arstudio.cli.console import ProgressLine, table
+from arstudio.cli.parser import parse_assignments
+from arstudio.data import DATASETS, dataset_spec, load_dataset
+from arstudio.data.export import save_samples
+from arstudio.data.text_codec import encode_text
+from arstudio.errors import UserError
+from arstudio.models import FAMILIES
+from arstudio.sampling import SamplerConfig, generate
+from arstudio.training.checkpoint import Checkpoint, load_checkpoint
+from arstudio.training.config import TrainConfig
+from arstudio.training.device import resolve_device
+from arstudio.training.evaluate import bits_per_dim, mean_nll
+from arstudio.training.registry import RunRegistry
+from arstudio.training.trainer import Trainer
+
+
+def run_families(args: argparse.Namespace) -> int:
+    for info in FAMILIES.values():
+        defaults = ", ".join(f"{k}={v}" for k, v in info.defaults.items())
+        print(f"{info.name:12} {info.title}: {info.description}")
+        print(f"{'':12} accepts {', '.join(info.kinds)}; defaults {defaults}")
+    return 0
+
+
+def run_datasets(args: argparse.Namespace) -> int:
+    rows = []
+    for name, info in DATASETS.items():
+        spec = dataset_spec(name)
+        rows.append((name, spec.kind, "x".join(map(str, spec.shape)), spec.levels, info.description))
+    print(table(("name", "kind", "shape", "levels", "description"), rows))
+    return 0
+
+
+def run_runs(args: argparse.Namespace) -> int:
+    registry = RunRegistry(args.runs_dir)
+    rows = [(r.id, r.name, r.family, r.dataset, r.status, r.steps, _fmt(r.best_val_nll), _fmt(r.test_nll), r.device)
+            for r in registry.runs()]
+    if not rows:
+        print(f"No runs yet in {registry.runs_dir}. Start one with `arstudio train`.")
+        return 0
+    print(table(("id", "name", "family", "dataset", "status", "steps", "best val NLL", "test NLL", "device"), rows))
+    return 0
+
+
+def run_train(args: argparse.Namespace) -> int:
+    main_process = int(os.environ.get("RANK", "0")) == 0
+    registry = RunRegistry(args.runs_dir) if main_process else None
+    if args.resume is not None:
+        if registry is None:
+            raise UserError("Resume a run in a single process, or pass --resume on every rank with rank 0 first.")
+        stored = TrainConfig.from_json(registry.get(args.resume).config)
+        config = TrainConfig.from_json(
+            {**stored.to_json(), "steps": args.steps or stored.steps, "compile": args.compile})
+    else:
+        config = TrainConfig(
+            family=args.family, dataset=args.dataset, steps=args.steps or 2000, batch_size=args.batch_size, lr=args.lr,
+            device=args.device, seed=args.seed, name=args.name, eval_every=args.eval_every, compile=args.compile,
+            hparams=parse_assignments(args.hparam, "hyper-parameter"),
+            dataset_options=parse_assignments(args.data_option, "data option"),
+        )
+    trainer = Trainer(config, registry, callback=ProgressLine() if main_process else None, resume_run=args.resume)
+    summary = trainer.run()
+    if main_process:
+        print(f"run {summary.run_id}: {summary.status} after {summary.steps} steps; "
+              f"best validation NLL {_fmt(summary.best_validation_nll)}, test NLL {_fmt(summary.test_nll)}")
+        print(f"checkpoint: {summary.checkpoint}")
+    return 0
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    checkpoint = _load(args)
+    device = resolve_device("auto")
+    data = _dataset_of(checkpoint, args.split).data
+    nll = mean_nll(checkpoint.model.to(device), data, device=device)
+    print(f"{args.split} NLL: {nll:.4f} nats per example, {bits_per_dim(checkpoint.model, nll):.4f} bits per dimension "
+          f"({len(data)} examples of {checkpoint.meta.get('dataset')})")
+    return 0
+
+
+def run_sample(args: argparse.Namespace) -> int:
+    checkpoint = _load(args)
+    model = checkpoint.model.to(resolve_device("auto"))
+    config = SamplerConfig(temperature=args.temperature, top_k=args.top_k, top_p=args.top_p, min_p=args.min_p,
+                           typical_p=args.typical_p, repetition_penalty=args.repetition_penalty, greedy=args.greedy,
+                           num_beams=args.beams, seed=args.seed)
+    known = encode_prompt(args.prompt, checkpoint) if args.prompt else None
+    result = generate(model, args.n, config, known=known, length=args.length)
+    path = save_samples(result.samples, model.spec, args.out)
+    nll = -result.log_likelihood.mean().item()
+    print(f"wrote {args.n} samples to {path} (mean NLL {nll:.2f} nats, {bits_per_dim(model, nll):.3f} bits/dim; "
+          f"seed {result.seed})")
+    return 0
+
+
+def encode_prompt(prompt: str, checkpoint: Checkpoint) -> torch.Tensor:
+    return torch.tensor(encode_text(prompt, checkpoint.spec))
+
+
+def _load(args: argparse.Namespace) -> Checkpoint:
+    if args.run is not None:
+        record = RunRegistry(args.runs_dir).get(args.run)
+        if not record.checkpoint or not Path(record.checkpoint).exists():
+            raise UserError(f"Run {args.run} has no checkpoint yet; train it first.")
+        return load_checkpoint(record.checkpoint)
+    return load_checkpoint(args.checkpoint)
+
+
+def _dataset_of(checkpoint: Checkpoint, split: str):
+    name = checkpoint.meta.get("dataset")
+    if not name:
+        raise UserError("This checkpoint does not say which data set it was trained on.")
+    seed = (checkpoint.meta.get("config") or {}).get("seed", 0)
+    return load_dataset(name, split, seed=seed, **(checkpoint.meta.get("dataset_options") or {}))
+
+
+def _fmt(value: float | None) -> str:
+    return "" if value is None else f"{value:.4f}"

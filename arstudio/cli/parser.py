@@ -1,0 +1,104 @@
+"""The command line's arguments: sub-commands, their flags and KEY=VALUE assignments."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from arstudio import __version__
+from arstudio.errors import UserError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="arstudio", description="A workbench for autoregressive models.")
+    parser.add_argument("--version", action="version", version=f"arstudio {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser("gui", help="open the workbench window (the default)")
+    commands.add_parser("families", help="list the model families, the data they accept and their defaults")
+    commands.add_parser("datasets", help="list the built-in data sets with their shapes and levels")
+
+    runs = commands.add_parser("runs", help="list the runs in the registry")
+    _runs_dir(runs)
+
+    train = commands.add_parser("train", help="train a model (also under torchrun for several processes)")
+    train.add_argument("--family", default="made", help="model family (see `arstudio families`)")
+    train.add_argument("--dataset", default="binary-digits", help="data set name or user:PATH")
+    train.add_argument("--steps", type=int, default=None, help="optimisation steps (default 2000; with --resume, "
+                                                               "the run's own)")
+    train.add_argument("--batch-size", type=int, default=None,
+                       help="examples per step (default: about 8k positions, 2 to 64 examples)")
+    train.add_argument("--lr", type=float, default=None, help="learning rate (default: the family's)")
+    train.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--compile", default="auto", choices=("auto", "on", "off"),
+                       help="torch.compile the training step: auto (where it was measured faster and a C++ "
+                            "compiler is present), on or off (default auto)")
+    train.add_argument("--name", default=None, help="a name for the run")
+    train.add_argument("--eval-every", type=int, default=200, help="steps between validation passes")
+    train.add_argument("--hparam", action="append", default=[], metavar="KEY=VALUE",
+                       help="a model hyper-parameter, e.g. --hparam hidden=128 (repeatable)")
+    train.add_argument("--data-option", action="append", default=[], metavar="KEY=VALUE",
+                       help="a data set option, e.g. --data-option context=128 (repeatable)")
+    train.add_argument("--resume", type=int, default=None, metavar="RUN_ID",
+                       help="continue a stopped run from its last checkpoint")
+    _runs_dir(train)
+
+    evaluate = commands.add_parser("eval", help="negative log-likelihood of a trained model on a split")
+    _model_source(evaluate)
+    evaluate.add_argument("--split", default="test", choices=("train", "validation", "test"))
+
+    sample = commands.add_parser("sample", help="draw samples and save them as PNG, WAV or text")
+    _model_source(sample)
+    sample.add_argument("--n", type=int, default=16, help="number of samples")
+    sample.add_argument("--out", required=True, help="output file: .png for images, .wav for audio, .txt for text")
+    sample.add_argument("--length", type=int, default=None, help="steps to generate for audio and text")
+    sample.add_argument("--prompt", default=None, help="text to continue (text models)")
+    sample.add_argument("--temperature", type=float, default=1.0)
+    sample.add_argument("--top-k", type=int, default=0)
+    sample.add_argument("--top-p", type=float, default=1.0)
+    sample.add_argument("--min-p", type=float, default=0.0)
+    sample.add_argument("--typical-p", type=float, default=1.0)
+    sample.add_argument("--repetition-penalty", type=float, default=1.0)
+    sample.add_argument("--greedy", action="store_true")
+    sample.add_argument("--beams", type=int, default=1)
+    sample.add_argument("--seed", type=int, default=None)
+
+    screenshot = commands.add_parser("screenshot", help="open the window offscreen, walk the tour and save PNGs")
+    screenshot.add_argument("out", metavar="OUT_DIR", help="folder for <panel>.png")
+    screenshot.add_argument("--panels", default="window,train,images,audio,text",
+                            help="comma-separated panels: window, train, images, audio, text (default: all)")
+    screenshot.add_argument("--quick", action="store_true",
+                            help="tiny models and few steps: proves each panel renders, in seconds")
+    screenshot.add_argument("--theme", default="light", choices=("light", "dark"))
+    screenshot.add_argument("--size", default="1280x800", help="window size WIDTHxHEIGHT (default 1280x800)")
+    screenshot.add_argument("--runs-dir", default=None, help="keep the tour's runs here (default: a temporary "
+                                                            "folder, deleted afterwards)")
+    return parser
+
+
+def _runs_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--runs-dir", default=None, help="the runs folder (default: $ARSTUDIO_HOME/runs or the "
+                                                          "user data folder)")
+
+
+def _model_source(parser: argparse.ArgumentParser) -> None:
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--run", type=int, help="a run id from `arstudio runs`")
+    source.add_argument("--checkpoint", help="a checkpoint file (.json or .safetensors)")
+    _runs_dir(parser)
+
+
+def parse_assignments(items: Sequence[str], what: str) -> dict[str, Any]:
+    """KEY=VALUE pairs; values are read as JSON where they parse (numbers, true/false), else as text."""
+    result: dict[str, Any] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise UserError(f"Write each {what} as KEY=VALUE, got {item!r}.")
+        try:
+            result[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            result[key] = raw
+    return result

@@ -1,0 +1,133 @@
+"""Fast WaveNet generation in one C call per step (arstudio/native/wavenet_step.c).
+
+The PyTorch queue stepper (fast_wavenet.py) is already down to four operations a layer; what is
+left is the fixed cost of about fifty calls into torch per sample, which at 8 kHz is most of the
+real-time budget. The C kernel does the same arithmetic with one call per step. It is used for
+float32 models on the CPU when the kernel builds; otherwise `stepper` gives None and the caller
+falls back to the PyTorch stepper, which gives the same logits to float rounding.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from typing import TYPE_CHECKING
+
+import torch
+from torch import Tensor
+
+from arstudio.models.steppers import Stepper
+from arstudio.native import build
+
+if TYPE_CHECKING:
+    from arstudio.models.wavenet.model import WaveNet
+
+KERNEL = "wavenet_step"
+_float_p = ctypes.POINTER(ctypes.c_float)
+
+
+class NetStruct(ctypes.Structure):
+    """The kernel's `Net`: sizes and weight pointers (the field order is the C struct's)."""
+
+    _fields_ = [
+        *((name, ctypes.c_int32) for name in ("residual", "dilation_channels", "skip", "hidden", "levels", "layers")),
+        ("dilations", ctypes.POINTER(ctypes.c_int32)),
+        *((name, _float_p) for name in (
+            "input_present", "input_past", "dilated_present", "dilated_past", "dilated_bias", "residual_weight",
+            "residual_bias", "skip_weight", "skip_bias", "hidden_weight", "hidden_bias", "out_weight", "out_bias")),
+    ]
+
+
+class KernelWeights:
+    """The model's weights laid out [in][out] for the kernel; owns the tensors the struct points into."""
+
+    @torch.no_grad()
+    def __init__(self, model: WaveNet) -> None:
+        blocks = list(model.blocks)
+        embed = torch.cat([model.embed.weight, model.start[None]]).float()
+        conv = model.input_conv
+
+        def rows(conv: torch.nn.Conv1d, tap: int = 0) -> Tensor:
+            return conv.weight[:, :, tap].t().float()
+
+        tensors = {
+            "dilations": torch.tensor(model.dilations, dtype=torch.int32),
+            "input_present": embed @ rows(conv, 1) + conv.bias,
+            "input_past": embed @ rows(conv, 0),
+            "dilated_present": torch.stack([rows(b.dilated, 1) for b in blocks]),
+            "dilated_past": torch.stack([rows(b.dilated, 0) for b in blocks]),
+            "dilated_bias": torch.stack([b.dilated.bias for b in blocks]),
+            "residual_weight": torch.stack([rows(b.residual) for b in blocks]),
+            "residual_bias": torch.stack([b.residual.bias for b in blocks]),
+            "skip_weight": torch.stack([rows(b.skip) for b in blocks]),
+            "skip_bias": torch.stack([b.skip.bias for b in blocks]).sum(0),
+            "hidden_weight": rows(model.head_hidden),
+            "hidden_bias": model.head_hidden.bias,
+            "out_weight": rows(model.head_out),
+            "out_bias": model.head_out.bias,
+        }
+        self.tensors = {name: t.detach().float().contiguous() if t.is_floating_point() else t.contiguous()
+                        for name, t in tensors.items()}
+        hp = model.hparams
+        self.residual, self.dilation_channels = hp["residual_channels"], hp["dilation_channels"]
+        self.skip, self.levels = hp["skip_channels"], model.spec.levels
+        self.queue_width = sum(model.dilations) * self.residual
+        self.scratch_width = self.residual + 2 * self.dilation_channels + 2 * self.skip
+        pointers = {name: ctypes.cast(t.data_ptr(), ctypes.POINTER(ctypes.c_int32) if name == "dilations" else _float_p)
+                    for name, t in self.tensors.items()}
+        self.struct = NetStruct(self.residual, self.dilation_channels, self.skip, self.skip, self.levels,
+                                len(blocks), **pointers)
+
+
+def kernel() -> ctypes._CFuncPtr | None:
+    """The loaded `wavenet_step`, or None when the kernel is unavailable (see `build.unavailable_reason`)."""
+    library = build.load(KERNEL)
+    if library is None:
+        return None
+    step = library.wavenet_step
+    if step.argtypes is None:
+        step.restype = ctypes.c_int32
+        step.argtypes = [ctypes.POINTER(NetStruct), ctypes.c_int32, ctypes.c_int64, ctypes.c_void_p, ctypes.c_int64,
+                         ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p]
+    return step
+
+
+def stepper(model: WaveNet, seq: Tensor) -> NativeQueueStepper | None:
+    """The C-kernel stepper for `model`, or None where it does not apply (GPU, not float32, no kernel)."""
+    if seq.device.type != "cpu" or model.embed.weight.device.type != "cpu":
+        return None
+    if any(p.dtype != torch.float32 for p in model.parameters()):
+        return None
+    step = kernel()
+    return None if step is None else NativeQueueStepper(model, seq, step)
+
+
+class NativeQueueStepper(Stepper):
+    """Fast WaveNet (Paine et al., 2016) with one C call per step: a queue of past inputs per layer."""
+
+    model: WaveNet
+
+    def __init__(self, model: WaveNet, seq: Tensor, step: ctypes._CFuncPtr) -> None:
+        super().__init__(model, seq.to(torch.int64).contiguous())
+        self.step = step
+        self.weights = KernelWeights(model)
+        self.net = ctypes.byref(self.weights.struct)
+        self.queues = torch.zeros(len(seq), self.weights.queue_width)
+        self.scratch = torch.empty(self.weights.scratch_width)
+        self.next_step = 0
+
+    def logits(self, t: int) -> Tensor:
+        if t != self.next_step:
+            raise RuntimeError(f"NativeQueueStepper steps in order: expected step {self.next_step}, got {t}.")
+        seq, queues = self.seq, self.queues
+        out = torch.empty(len(seq), self.weights.levels)
+        status = self.step(self.net, len(seq), t, seq.data_ptr(), seq.stride(0), queues.data_ptr(), queues.stride(0),
+                           self.scratch.data_ptr(), out.data_ptr())
+        if status != 0:
+            raise ValueError(f"The values before step {t} must lie in 0..{self.weights.levels - 1}.")
+        self.next_step = t + 1
+        return out
+
+    def reorder(self, index: Tensor) -> None:
+        super().reorder(index)
+        self.seq = self.seq.contiguous()
+        self.queues = self.queues[index].contiguous()
