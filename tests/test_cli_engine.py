@@ -14,7 +14,7 @@ import torch
 from PIL import Image
 from safetensors.torch import load_file
 
-from arstudio.training.registry import RunRegistry
+from arstudio.training.run_store import RunStore
 
 
 def arstudio(*args: str, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -112,14 +112,14 @@ def test_a_killed_training_process_leaves_the_registry_consistent(tmp_path: Path
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             time.sleep(0.5)
-            if (runs / "runs.sqlite").exists() and any(r.steps >= 40 for r in RunRegistry(runs).runs()):
+            if (runs / "runs.sqlite").exists() and any(r.steps >= 40 for r in RunStore(runs).runs()):
                 break
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait()
-    run = RunRegistry(runs).runs()[0]
+    run = RunStore(runs).runs()[0]
     assert run.status == "interrupted"
-    assert len(RunRegistry(runs).metrics(run.id, "validation")) >= 2
+    assert len(RunStore(runs).metrics(run.id, "validation")) >= 2
 
 
 def test_two_torchrun_processes_end_with_identical_weights(tmp_path: Path, home: dict) -> None:
@@ -133,5 +133,5 @@ def test_two_torchrun_processes_end_with_identical_weights(tmp_path: Path, home:
     assert rank0.keys() == rank1.keys()
     for key in rank0:
         assert torch.equal(rank0[key], rank1[key]), key
-    runs = RunRegistry(tmp_path / "runs").runs()
+    runs = RunStore(tmp_path / "runs").runs()
     assert len(runs) == 1 and runs[0].status == "finished" and runs[0].steps == 6

@@ -18,7 +18,7 @@ import pytest
 
 from arstudio.errors import UserError
 from arstudio.training.paths import default_runs_dir
-from arstudio.training.registry import DB_NAME, SCHEMA_VERSION, RunRegistry
+from arstudio.training.run_store import DB_NAME, SCHEMA_VERSION, RunStore
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -30,15 +30,15 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def registry(home: Path) -> RunRegistry:
-    return RunRegistry()
+def registry(home: Path) -> RunStore:
+    return RunStore()
 
 
-def new_run(registry: RunRegistry, name: str = "nade on digits") -> int:
+def new_run(registry: RunStore, name: str = "nade on digits") -> int:
     return registry.create_run(name, "nade", "digits", {"hidden": 32}, {"steps": 100, "lr": 1e-3}, "cpu")
 
 
-def test_default_folder_follows_arstudio_home(home: Path, registry: RunRegistry) -> None:
+def test_default_folder_follows_arstudio_home(home: Path, registry: RunStore) -> None:
     assert default_runs_dir() == home / "runs"
     assert registry.runs_dir == home / "runs" and (home / "runs" / DB_NAME).is_file()
 
@@ -50,13 +50,13 @@ def test_default_folder_without_arstudio_home(tmp_path: Path, monkeypatch: pytes
     assert default_runs_dir() == tmp_path / "arstudio" / "runs"
 
 
-def test_database_is_wal_with_a_schema_version(registry: RunRegistry) -> None:
+def test_database_is_wal_with_a_schema_version(registry: RunStore) -> None:
     with sqlite3.connect(registry.path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
-def test_create_log_list_rename_and_update(registry: RunRegistry) -> None:
+def test_create_log_list_rename_and_update(registry: RunStore) -> None:
     first = new_run(registry)
     second = new_run(registry, "made on bars")
     run = registry.get(first)
@@ -87,7 +87,7 @@ def test_create_log_list_rename_and_update(registry: RunRegistry) -> None:
     assert registry.get(second).error == "Training diverged at step 5."
 
 
-def test_bad_arguments(registry: RunRegistry) -> None:
+def test_bad_arguments(registry: RunStore) -> None:
     run = new_run(registry)
     with pytest.raises(UserError, match="There is no run 99"):
         registry.get(99)
@@ -103,7 +103,7 @@ def test_bad_arguments(registry: RunRegistry) -> None:
         registry.update_run(run, status="finished")
 
 
-def test_artifacts_and_run_folders(registry: RunRegistry) -> None:
+def test_artifacts_and_run_folders(registry: RunStore) -> None:
     run = new_run(registry)
     assert registry.run_dir(run) == registry.runs_dir / f"run-{run}"
     registry.add_artifact(run, "samples", registry.run_dir(run) / "samples.png")
@@ -112,7 +112,7 @@ def test_artifacts_and_run_folders(registry: RunRegistry) -> None:
         ("samples", str(registry.run_dir(run) / "samples.png")), ("audio", "/tmp/a.wav")]
 
 
-def test_delete_removes_rows_and_optionally_the_folder(registry: RunRegistry) -> None:
+def test_delete_removes_rows_and_optionally_the_folder(registry: RunStore) -> None:
     keep, drop, drop_files = new_run(registry), new_run(registry), new_run(registry)
     for run in (keep, drop, drop_files):
         registry.log_metrics(run, [(1, 0.1, "train", 1.0, 0.1)])
@@ -133,7 +133,7 @@ def test_delete_removes_rows_and_optionally_the_folder(registry: RunRegistry) ->
     assert new_run(registry) > drop_files, "ids of deleted runs are never reused"
 
 
-def test_export_csv(registry: RunRegistry, tmp_path: Path) -> None:
+def test_export_csv(registry: RunStore, tmp_path: Path) -> None:
     a, b = new_run(registry, "run a"), new_run(registry, "run, b")
     registry.log_metrics(a, [(1, 0.5, "train", 2.0, 0.2), (1, 0.6, "validation", 2.5, 0.25)])
     registry.log_metrics(b, [(10, 1.5, "test", 3.0, 0.3)])
@@ -148,8 +148,8 @@ def test_export_csv(registry: RunRegistry, tmp_path: Path) -> None:
 
 CHILD = textwrap.dedent("""
     import sys, time
-    from arstudio.training.registry import RunRegistry
-    registry = RunRegistry(sys.argv[1])
+    from arstudio.training.run_store import RunStore
+    registry = RunStore(sys.argv[1])
     run = registry.create_run("child", "made", "bars", {}, {}, "cpu")
     step = 0
     while True:
@@ -167,7 +167,7 @@ def test_killed_trainer_leaves_an_interrupted_run_with_its_metrics(tmp_path: Pat
                              text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
     try:
         run = int(child.stdout.readline())
-        live = RunRegistry(runs_dir)
+        live = RunStore(runs_dir)
         assert live.get(run).status == "running", "a live run is not mistaken for an interrupted one"
         live.close()
     finally:
@@ -175,7 +175,7 @@ def test_killed_trainer_leaves_an_interrupted_run_with_its_metrics(tmp_path: Pat
         child.wait(timeout=30)
         child.stdout.close()
 
-    reopened = RunRegistry(runs_dir)
+    reopened = RunStore(runs_dir)
     record = reopened.get(run)
     steps = [m.step for m in reopened.metrics(run, "train")]
     assert record.status == "interrupted" and record.ended is not None
@@ -185,7 +185,7 @@ def test_killed_trainer_leaves_an_interrupted_run_with_its_metrics(tmp_path: Pat
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
-def test_writer_and_readers_in_threads(registry: RunRegistry) -> None:
+def test_writer_and_readers_in_threads(registry: RunStore) -> None:
     run = new_run(registry)
     errors: list[BaseException] = []
     done = threading.Event()
@@ -222,18 +222,18 @@ def test_runs_folder_under_a_regular_file(tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("x")
     with pytest.raises(UserError, match="Cannot write to the runs folder .*--runs-dir or ARSTUDIO_HOME"):
-        RunRegistry(blocker / "runs")
+        RunStore(blocker / "runs")
     assert blocker.read_text() == "x"
 
 
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root ignores folder permissions")
 def test_read_only_runs_folder(tmp_path: Path) -> None:
     folder = tmp_path / "runs"
-    RunRegistry(folder).close()
+    RunStore(folder).close()
     folder.chmod(0o555)
     try:
         with pytest.raises(UserError, match="Cannot write to the runs folder"):
-            RunRegistry(folder)
+            RunStore(folder)
         assert (folder / DB_NAME).is_file()
     finally:
         folder.chmod(0o755)
@@ -245,14 +245,14 @@ def test_damaged_database_is_reported_and_kept(tmp_path: Path) -> None:
     junk = b"this is not an SQLite database" * 100
     (folder / DB_NAME).write_bytes(junk)
     with pytest.raises(UserError, match="is damaged.*left it untouched"):
-        RunRegistry(folder)
+        RunStore(folder)
     assert (folder / DB_NAME).read_bytes() == junk
 
 
 def test_newer_schema_is_refused(tmp_path: Path) -> None:
     folder = tmp_path / "runs"
-    RunRegistry(folder).close()
+    RunStore(folder).close()
     with sqlite3.connect(folder / DB_NAME) as conn:
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     with pytest.raises(UserError, match="newer ARStudio"):
-        RunRegistry(folder)
+        RunStore(folder)

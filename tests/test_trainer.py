@@ -12,7 +12,7 @@ from arstudio.errors import UserError
 from arstudio.training.checkpoint import load_checkpoint
 from arstudio.training.config import TrainConfig
 from arstudio.training.events import EvalEvent, StatusEvent, StepEvent
-from arstudio.training.registry import RunRegistry
+from arstudio.training.run_store import RunStore
 from arstudio.training.trainer import Trainer
 
 TINY_RUNS = {
@@ -26,9 +26,9 @@ TINY_RUNS = {
 
 
 @pytest.fixture()
-def registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RunRegistry:
+def registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RunStore:
     monkeypatch.setenv("ARSTUDIO_HOME", str(tmp_path / "home"))
-    return RunRegistry(tmp_path / "runs")
+    return RunStore(tmp_path / "runs")
 
 
 def tiny_config(base: str, **overrides) -> TrainConfig:
@@ -40,7 +40,7 @@ def tiny_config(base: str, **overrides) -> TrainConfig:
 
 
 @pytest.mark.parametrize("family", sorted(TINY_RUNS))
-def test_each_family_learns_its_built_in_data(family: str, registry: RunRegistry) -> None:
+def test_each_family_learns_its_built_in_data(family: str, registry: RunStore) -> None:
     events = []
     summary = Trainer(tiny_config(family), registry, callback=events.append).run()
     steps = [e for e in events if isinstance(e, StepEvent)]
@@ -57,7 +57,7 @@ def test_each_family_learns_its_built_in_data(family: str, registry: RunRegistry
     assert load_checkpoint(record.checkpoint, family=family).meta["step"] == 40
 
 
-def test_resume_continues_exactly(registry: RunRegistry) -> None:
+def test_resume_continues_exactly(registry: RunStore) -> None:
     config = tiny_config("made", steps=20, eval_every=5, hparams={"hidden": 32, "num_masks": 3})
     straight = Trainer(config, registry).run()
 
@@ -79,7 +79,7 @@ def test_resume_continues_exactly(registry: RunRegistry) -> None:
         assert torch.equal(a[key], b[key]), key
 
 
-def test_stop_from_another_thread_takes_effect_within_a_step(registry: RunRegistry) -> None:
+def test_stop_from_another_thread_takes_effect_within_a_step(registry: RunStore) -> None:
     steps_after_stop = []
     stopped = threading.Event()
     trainer: Trainer
@@ -99,7 +99,7 @@ def test_stop_from_another_thread_takes_effect_within_a_step(registry: RunRegist
     assert load_checkpoint(summary.checkpoint).meta["step"] == summary.steps
 
 
-def test_pause_and_resume_from_another_thread(registry: RunRegistry) -> None:
+def test_pause_and_resume_from_another_thread(registry: RunStore) -> None:
     statuses = []
     trainer: Trainer
 
@@ -118,7 +118,7 @@ def test_pause_and_resume_from_another_thread(registry: RunRegistry) -> None:
     assert statuses == ["running", "paused", "running", "finished"]
 
 
-def test_divergence_is_a_user_error_and_the_next_run_still_trains(registry: RunRegistry) -> None:
+def test_divergence_is_a_user_error_and_the_next_run_still_trains(registry: RunStore) -> None:
     config = tiny_config("made", lr=1e12, grad_clip=0.0, steps=200)
     with pytest.raises(UserError, match="diverged.*learning rate"):
         Trainer(config, registry).run()
@@ -132,7 +132,7 @@ def test_divergence_is_a_user_error_and_the_next_run_still_trains(registry: RunR
     [({"family": "wavenet"}, "cannot model"), ({"dataset": "nope"}, "nope"), ({"device": "cuda:7"}, "not available"),
      ({"hparams": {"hidden": -1}}, "between")],
 )
-def test_bad_configurations_are_user_errors(overrides: dict, message: str, registry: RunRegistry) -> None:
+def test_bad_configurations_are_user_errors(overrides: dict, message: str, registry: RunStore) -> None:
     with pytest.raises(UserError, match=message):
         Trainer(tiny_config("made", **overrides), registry).run()
 

@@ -23,7 +23,7 @@ from arstudio.data.mulaw import mu_law_encode
 from arstudio.errors import UserError
 from arstudio.models import build_model
 from arstudio.training.config import TrainConfig
-from arstudio.training.registry import RunRegistry
+from arstudio.training.run_store import RunStore
 from arstudio.training.trainer import Trainer
 from arstudio.ui import MainWindow
 from arstudio.ui.audio.controls import STRATEGIES, StrategyForm
@@ -75,7 +75,7 @@ def audio_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
     dataset, hparams, options = TINY_RUNS["wavenet"]
     config = TrainConfig(family="wavenet", dataset=dataset, hparams=hparams, dataset_options=options, steps=6,
                          batch_size=8, device="cpu", eval_every=6, eval_examples=16, checkpoint_every=6)
-    registry = RunRegistry(runs)
+    registry = RunStore(runs)
     try:
         summary = Trainer(config, registry).run()
     finally:

@@ -18,7 +18,7 @@ from arstudio.data import dataset_spec
 from arstudio.errors import UserError
 from arstudio.models import build_model
 from arstudio.training.config import TrainConfig
-from arstudio.training.registry import RunRegistry
+from arstudio.training.run_store import RunStore
 from arstudio.training.trainer import Trainer
 from arstudio.ui import MainWindow
 from arstudio.ui.images.panel import ImagePanel
@@ -34,7 +34,7 @@ TINY = {
 def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
     """Runs of a raster-order PixelCNN and a random-order MADE on binary digits, a few steps each."""
     runs_dir = tmp_path_factory.mktemp("image-runs")
-    registry = RunRegistry(runs_dir)
+    registry = RunStore(runs_dir)
     ids = {}
     for family, hparams in TINY.items():
         config = TrainConfig(family=family, dataset="binary-digits", hparams=hparams, steps=6, batch_size=16,

@@ -20,7 +20,7 @@ from arstudio.data.spec import DataSpec
 from arstudio.models import build_model
 from arstudio.sampling import SamplerConfig, generate
 from arstudio.training.config import TrainConfig
-from arstudio.training.registry import RunRegistry
+from arstudio.training.run_store import RunStore
 from arstudio.training.trainer import Trainer
 from arstudio.ui.common.sampler_controls import SamplerControls
 from arstudio.ui.text.panel import TextPanel
@@ -33,7 +33,7 @@ PROMPT = "def "
 
 @pytest.fixture(scope="module")
 def text_model(tmp_path_factory: pytest.TempPathFactory) -> LoadedModel:
-    registry = RunRegistry(tmp_path_factory.mktemp("text-runs"))
+    registry = RunStore(tmp_path_factory.mktemp("text-runs"))
     config = TrainConfig(family="transformer", dataset="pydocs", hparams={"d_model": 32, "layers": 1, "heads": 2},
                          dataset_options={"context": 32}, steps=30, batch_size=16, device="cpu", eval_every=30,
                          eval_examples=32, checkpoint_every=30)

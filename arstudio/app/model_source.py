@@ -11,7 +11,7 @@ from arstudio.errors import UserError
 from arstudio.models.base import ARModel
 from arstudio.training.checkpoint import load_checkpoint
 from arstudio.training.device import resolve_device
-from arstudio.training.registry import RunRegistry
+from arstudio.training.run_store import RunStore
 
 
 @dataclass
@@ -52,7 +52,7 @@ def load_checkpoint_model(path: str | Path, name: str | None = None) -> LoadedMo
                        int(config.get("seed", 0)))
 
 
-def load_run_model(registry: RunRegistry, run_id: int) -> LoadedModel:
+def load_run_model(registry: RunStore, run_id: int) -> LoadedModel:
     run = registry.get(run_id)
     if not run.checkpoint or not Path(run.checkpoint).exists():
         raise UserError(f"Run {run_id} has no checkpoint yet; train it for a few steps first.")

@@ -20,7 +20,7 @@ from arstudio.training.checkpoint import Checkpoint, load_checkpoint
 from arstudio.training.config import TrainConfig
 from arstudio.training.device import resolve_device
 from arstudio.training.evaluate import bits_per_dim, mean_nll
-from arstudio.training.registry import RunRegistry
+from arstudio.training.run_store import RunStore
 from arstudio.training.trainer import Trainer
 
 
@@ -42,7 +42,7 @@ def run_datasets(args: argparse.Namespace) -> int:
 
 
 def run_runs(args: argparse.Namespace) -> int:
-    registry = RunRegistry(args.runs_dir)
+    registry = RunStore(args.runs_dir)
     rows = [(r.id, r.name, r.family, r.dataset, r.status, r.steps, _fmt(r.best_val_nll), _fmt(r.test_nll), r.device)
             for r in registry.runs()]
     if not rows:
@@ -54,7 +54,7 @@ def run_runs(args: argparse.Namespace) -> int:
 
 def run_train(args: argparse.Namespace) -> int:
     main_process = int(os.environ.get("RANK", "0")) == 0
-    registry = RunRegistry(args.runs_dir) if main_process else None
+    registry = RunStore(args.runs_dir) if main_process else None
     if args.resume is not None:
         if registry is None:
             raise UserError("Resume a run in a single process, or pass --resume on every rank with rank 0 first.")
@@ -108,7 +108,7 @@ def encode_prompt(prompt: str, checkpoint: Checkpoint) -> torch.Tensor:
 
 def _load(args: argparse.Namespace) -> Checkpoint:
     if args.run is not None:
-        record = RunRegistry(args.runs_dir).get(args.run)
+        record = RunStore(args.runs_dir).get(args.run)
         if not record.checkpoint or not Path(record.checkpoint).exists():
             raise UserError(f"Run {args.run} has no checkpoint yet; train it first.")
         return load_checkpoint(record.checkpoint)

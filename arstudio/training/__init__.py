@@ -10,7 +10,7 @@ from arstudio.training.checkpoint import (
     save_checkpoint,
 )
 from arstudio.training.paths import default_runs_dir
-from arstudio.training.registry import SPLITS, STATUSES, Artifact, MetricRow, RunRecord, RunRegistry, pid_alive
+from arstudio.training.run_store import SPLITS, STATUSES, Artifact, MetricRow, RunRecord, RunStore, pid_alive
 
 __all__ = [
     "FORMAT_VERSION",
@@ -21,7 +21,7 @@ __all__ = [
     "CheckpointSlots",
     "MetricRow",
     "RunRecord",
-    "RunRegistry",
+    "RunStore",
     "checkpoint_paths",
     "default_runs_dir",
     "load_checkpoint",

@@ -29,7 +29,7 @@ from arstudio.training.device import resolve_device
 from arstudio.training.distributed import Distributed
 from arstudio.training.evaluate import bits_per_dim, mean_nll
 from arstudio.training.events import EvalEvent, NoticeEvent, StatusEvent, StepEvent, TrainEvent
-from arstudio.training.registry import RunRegistry
+from arstudio.training.run_store import RunStore
 
 METRICS_FLUSH_SECONDS = 1.0
 DIVERGED_FACTOR = 1000.0
@@ -48,7 +48,7 @@ class TrainSummary:
 
 
 class Trainer:
-    def __init__(self, config: TrainConfig, registry: RunRegistry | None = None,
+    def __init__(self, config: TrainConfig, registry: RunStore | None = None,
                  callback: EventCallback | None = None, resume_run: int | None = None) -> None:
         self.config = config
         self.dist = Distributed.from_environment()

@@ -28,7 +28,7 @@ from arstudio.data import dataset_spec
 from arstudio.errors import UserError
 from arstudio.training.config import TrainConfig
 from arstudio.training.events import EvalEvent, NoticeEvent, StatusEvent, StepEvent
-from arstudio.training.registry import RunRegistry
+from arstudio.training.run_store import RunStore
 from arstudio.training.trainer import TrainSummary
 from arstudio.ui.audio.panel import AudioPanel
 from arstudio.ui.common.dialogs import show_error
@@ -299,14 +299,14 @@ class MainWindow(QMainWindow):
         self.registry.close()
         event.accept()
 
-    def _open_registry(self, runs_dir: str | Path | None) -> RunRegistry:
+    def _open_registry(self, runs_dir: str | Path | None) -> RunStore:
         try:
-            return RunRegistry(runs_dir)
+            return RunStore(runs_dir)
         except UserError as exc:
             fallback = tempfile.mkdtemp(prefix="arstudio-runs-")
             message = f"{exc}\n\nRuns go to {fallback} for this session."
             QTimer.singleShot(0, lambda: self.show_error(message))
-            return RunRegistry(fallback)
+            return RunStore(fallback)
 
     def _build_status_bar(self) -> None:
         bar = QStatusBar(objectName="statusBar")

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from arstudio.errors import UserError
-from arstudio.training.registry import RunRecord, RunRegistry
+from arstudio.training.run_store import RunRecord, RunStore
 
 COLUMNS = ("id", "name", "family", "data set", "status", "steps", "best val NLL", "test NLL", "duration", "device")
 
@@ -44,7 +44,7 @@ class RunsPanel(QWidget):
     openRequested = Signal(int)
     errorRaised = Signal(str)
 
-    def __init__(self, registry: RunRegistry, parent: QWidget | None = None) -> None:
+    def __init__(self, registry: RunStore, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.registry = registry
         self.table = QTableWidget(0, len(COLUMNS), objectName="runsTable")

@@ -22,7 +22,7 @@ from arstudio.errors import UserError
 from arstudio.sampling import SamplerConfig, generate
 from arstudio.training.config import TrainConfig
 from arstudio.training.events import EvalEvent, StepEvent, TrainEvent
-from arstudio.training.registry import RunRegistry
+from arstudio.training.run_store import RunStore
 from arstudio.training.trainer import Trainer
 
 DRAIN_MILLISECONDS = 100
@@ -55,7 +55,7 @@ class TrainingWorker:
     def run(self) -> None:
         registry = None
         try:
-            registry = RunRegistry(self.runs_dir)
+            registry = RunStore(self.runs_dir)
             with self._lock:
                 self.trainer = Trainer(self.config, registry, callback=self._on_event)
                 for action in self._early_controls:

@@ -1,0 +1,258 @@
+"""The run store: every training run, its metrics and artifacts, in one SQLite file.
+
+`<runs_dir>/runs.sqlite` in WAL mode, so a trainer thread (or process) writes while GUI threads
+read. Each thread gets its own connection. Each run also owns a folder `<runs_dir>/run-<id>`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import socket
+import sqlite3
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from arstudio.errors import UserError
+from arstudio.training.paths import default_runs_dir
+from arstudio.training.run_store.connections import Connections
+from arstudio.training.run_store.export import write_metrics_csv
+from arstudio.training.run_store.processes import pid_alive
+from arstudio.training.run_store.records import (
+    ACTIVE_STATUSES,
+    SPLITS,
+    STATUSES,
+    Artifact,
+    MetricRow,
+    RunRecord,
+    artifact_from_row,
+    metric_from_row,
+    run_from_row,
+)
+from arstudio.training.run_store.schema import DB_NAME, migrate
+
+UPDATABLE = {"name", "steps", "best_val_nll", "test_nll", "checkpoint"}
+
+
+class RunStore:
+    """Runs, metrics and artifacts under `runs_dir` (default: `default_runs_dir()`).
+
+    Safe to use from several threads and processes at once; each thread uses its own connection.
+    """
+
+    def __init__(self, runs_dir: Path | str | None = None) -> None:
+        self.runs_dir = Path(runs_dir).expanduser() if runs_dir is not None else default_runs_dir()
+        self.path = self.runs_dir / DB_NAME
+        self.host = socket.gethostname()
+        self._db = Connections(self.runs_dir, self.path)
+        self._db.prepare_folder()
+        with self._db.guard():
+            migrate(self._db.conn(), self.path)
+        self.mark_interrupted()
+
+    def close(self) -> None:
+        """Close this thread's connection; other threads' connections close when those threads end."""
+        self._db.close()
+
+    def __enter__(self) -> RunStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # Writing.
+    def create_run(self, name: str, family: str, dataset: str, hparams: dict[str, Any], config: dict[str, Any],
+                   device: str) -> int:
+        """A new run in status 'running', owned by this process; returns its id."""
+        now = time.time()
+        with self._db.write() as conn:
+            cursor = conn.execute(
+                "INSERT INTO runs (name, family, dataset, hparams, config, device, status, pid, host, created, "
+                "started) VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)",
+                (_clean_name(name), family, dataset, json.dumps(hparams), json.dumps(config), str(device),
+                 os.getpid(), self.host, now, now),
+            )
+            run_id = int(cursor.lastrowid)
+        return run_id
+
+    def log_metrics(self, run_id: int, rows: Iterable[tuple[int, float, str, float, float]]) -> None:
+        """Append (step, wall_time, split, nll, bpd) rows in one transaction."""
+        values = [(run_id, int(step), float(wall), split, _real(nll), _real(bpd))
+                  for step, wall, split, nll, bpd in rows]
+        bad = {row[3] for row in values} - set(SPLITS)
+        if bad:
+            raise ValueError(f"Unknown metric split(s) {sorted(bad)}; use one of {SPLITS}.")
+        if not values:
+            return
+        with self._db.write() as conn:
+            self._require(conn, run_id)
+            conn.executemany(
+                "INSERT INTO metrics (run_id, step, wall_time, split, nll, bpd) VALUES (?, ?, ?, ?, ?, ?)", values
+            )
+
+    def set_status(self, run_id: int, status: str, error: str | None = None) -> None:
+        """Change a run's status. Running or paused makes this process its owner; other statuses end it."""
+        if status not in STATUSES:
+            raise ValueError(f"Unknown run status {status!r}; use one of {STATUSES}.")
+        now = time.time()
+        with self._db.write() as conn:
+            self._require(conn, run_id)
+            if status in ACTIVE_STATUSES:
+                conn.execute(
+                    "UPDATE runs SET status = ?, error = ?, pid = ?, host = ?, started = COALESCE(started, ?), "
+                    "ended = NULL WHERE id = ?",
+                    (status, error, os.getpid(), self.host, now, run_id),
+                )
+            else:
+                conn.execute("UPDATE runs SET status = ?, error = ?, ended = ? WHERE id = ?",
+                             (status, error, now, run_id))
+
+    def update_run(self, run_id: int, **fields: Any) -> None:
+        """Set any of name, steps, best_val_nll, test_nll and checkpoint."""
+        unknown = set(fields) - UPDATABLE
+        if unknown:
+            raise TypeError(f"update_run() cannot set {sorted(unknown)}; it sets {sorted(UPDATABLE)}.")
+        if "name" in fields:
+            fields["name"] = _clean_name(fields["name"])
+        for name, convert in _CONVERTERS.items():
+            if fields.get(name) is not None:
+                fields[name] = convert(fields[name])
+        if not fields:
+            return
+        assignments = ", ".join(f"{name} = ?" for name in fields)
+        with self._db.write() as conn:
+            self._require(conn, run_id)
+            conn.execute(f"UPDATE runs SET {assignments} WHERE id = ?", (*fields.values(), run_id))
+
+    def rename(self, run_id: int, name: str) -> None:
+        self.update_run(run_id, name=name)
+
+    def delete(self, run_id: int, remove_files: bool = False) -> None:
+        """Forget a run with its metrics and artifacts; with remove_files, delete its run folder too."""
+        record = self.get(run_id)
+        if record.active and self._owner_alive(record):
+            raise UserError(f"Run {run_id} ({record.name}) is still {record.status}; stop it before deleting it.")
+        with self._db.write() as conn:
+            conn.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+        folder = self.run_dir(run_id)
+        if remove_files and folder.is_dir():
+            try:
+                shutil.rmtree(folder)
+            except OSError as exc:
+                raise UserError(
+                    f"Run {run_id} was removed from the list, but its folder {folder} could not be deleted: "
+                    f"{exc.strerror or exc}. Delete it by hand."
+                ) from exc
+
+    def add_artifact(self, run_id: int, kind: str, path: Path | str) -> int:
+        """Record a file a run produced (a sample grid, a WAV, an exported CSV...); returns its id."""
+        with self._db.write() as conn:
+            self._require(conn, run_id)
+            cursor = conn.execute("INSERT INTO artifacts (run_id, kind, path, created) VALUES (?, ?, ?, ?)",
+                                  (run_id, kind, str(path), time.time()))
+            return int(cursor.lastrowid)
+
+    def mark_interrupted(self) -> list[int]:
+        """Runs that claim to be running or paused on this host but whose process is gone become
+        'interrupted' (their metrics stay); returns their ids."""
+        with self._db.guard():
+            rows = self._db.conn().execute(
+                f"SELECT id, pid, host FROM runs WHERE status IN {ACTIVE_STATUSES}"
+            ).fetchall()
+        dead = [(row["id"], row["pid"]) for row in rows
+                if row["host"] in (None, self.host) and (row["pid"] is None or not pid_alive(row["pid"]))]
+        if dead:
+            now = time.time()
+            with self._db.write() as conn:
+                conn.executemany(
+                    "UPDATE runs SET status = 'interrupted', ended = ? "
+                    f"WHERE id = ? AND pid IS ? AND status IN {ACTIVE_STATUSES}",
+                    [(now, run_id, pid) for run_id, pid in dead],
+                )
+        return [run_id for run_id, _ in dead]
+
+    # Reading.
+    def runs(self) -> list[RunRecord]:
+        """Every run, newest first."""
+        with self._db.guard():
+            rows = self._db.conn().execute("SELECT * FROM runs ORDER BY id DESC").fetchall()
+        return [run_from_row(row) for row in rows]
+
+    def get(self, run_id: int) -> RunRecord:
+        with self._db.guard():
+            row = self._db.conn().execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+        if row is None:
+            raise UserError(f"There is no run {run_id} in {self.path}; refresh the list of runs.")
+        return run_from_row(row)
+
+    def metrics(self, run_id: int, split: str | None = None, after_step: int | None = None) -> list[MetricRow]:
+        """A run's metrics in logging order, optionally one split only and only past `after_step`."""
+        query = "SELECT step, wall_time, split, nll, bpd FROM metrics WHERE run_id = ?"
+        params: list[Any] = [run_id]
+        if split is not None:
+            query += " AND split = ?"
+            params.append(split)
+        if after_step is not None:
+            query += " AND step > ?"
+            params.append(after_step)
+        with self._db.guard():
+            rows = self._db.conn().execute(query + " ORDER BY rowid", params).fetchall()
+        return [metric_from_row(row) for row in rows]
+
+    def metric_arrays(self, run_id: int, split: str) -> dict[str, np.ndarray]:
+        """One split's metrics as arrays: step, wall_time, nll, bpd (for plotting)."""
+        rows = self.metrics(run_id, split)
+        return {
+            "step": np.array([r.step for r in rows], dtype=np.int64),
+            "wall_time": np.array([r.wall_time for r in rows], dtype=np.float64),
+            "nll": np.array([r.nll for r in rows], dtype=np.float64),
+            "bpd": np.array([r.bpd for r in rows], dtype=np.float64),
+        }
+
+    def artifacts(self, run_id: int) -> list[Artifact]:
+        with self._db.guard():
+            rows = self._db.conn().execute(
+                "SELECT * FROM artifacts WHERE run_id = ? ORDER BY id", (run_id,)
+            ).fetchall()
+        return [artifact_from_row(row) for row in rows]
+
+    def run_dir(self, run_id: int) -> Path:
+        """The folder for a run's checkpoints and artifacts (not created here)."""
+        return self.runs_dir / f"run-{run_id}"
+
+    def export_csv(self, run_ids: Iterable[int], path: Path | str) -> Path:
+        """Write the metrics of `run_ids` to one CSV file (one row per measurement)."""
+        records = [self.get(run_id) for run_id in run_ids]
+        return write_metrics_csv([(record, self.metrics(record.id)) for record in records], Path(path))
+
+    def _require(self, conn: sqlite3.Connection, run_id: int) -> None:
+        if conn.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is None:
+            raise UserError(f"There is no run {run_id} in {self.path}; refresh the list of runs.")
+
+    def _owner_alive(self, record: RunRecord) -> bool:
+        return record.host not in (None, self.host) or (record.pid is not None and pid_alive(record.pid))
+
+
+def _clean_name(name: str) -> str:
+    name = str(name).strip()
+    if not name:
+        raise UserError("A run needs a name; type at least one character.")
+    return name
+
+
+def _real(value: float | None) -> float | None:
+    """SQLite stores NaN as NULL anyway; do it explicitly."""
+    if value is None:
+        return None
+    value = float(value)
+    return None if math.isnan(value) else value
+
+
+_CONVERTERS: dict[str, Callable[[Any], Any]] = {"steps": int, "best_val_nll": _real, "test_nll": _real,
+                                               "checkpoint": str}
