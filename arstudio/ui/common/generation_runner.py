@@ -1,7 +1,7 @@
 """generate() on a worker thread, with throttled progress, cancel, and results on the GUI thread.
 
-Like training, the worker thread never touches Qt: it records progress in plain Python objects
-and a GUI-thread timer picks them up about 30 times a second.
+Like training, the worker thread never touches Qt (see `BackgroundJob`): it records progress in
+plain Python objects and a GUI-thread timer picks them up about 30 times a second.
 """
 
 from __future__ import annotations
@@ -11,12 +11,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 from torch import Tensor
 
 from arstudio.errors import UserError
 from arstudio.models.base import ARModel
 from arstudio.sampling import GenerationStep, SamplerConfig, generate
+from arstudio.ui.common.worker import BackgroundJob, Outcome
 
 DRAIN_MILLISECONDS = 33
 
@@ -43,7 +44,7 @@ class GenerationProgress:
     """Every step since the last report, in order."""
 
 
-class GenerationRunner(QObject):
+class GenerationRunner(BackgroundJob):
     """Runs one generation at a time. Emits progress(GenerationProgress), finished(GenerationResult),
     failed(str) and cancelled(GenerationResult) on the GUI thread."""
 
@@ -55,51 +56,28 @@ class GenerationRunner(QObject):
     def __init__(self, parent: QObject | None = None, candidates: bool = False) -> None:
         """candidates: record each step's most probable values (what the text panel shows); the other
         panels need only the values, and skipping the candidates keeps the per-step cost low."""
-        super().__init__(parent)
+        super().__init__(DRAIN_MILLISECONDS, parent)
         self.candidates = candidates
         self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
         self._cancel = threading.Event()
         self._records: list[StepRecord] = []
         self._snapshot: tuple[int, int, Tensor | None] | None = None
-        self._outcome: tuple[str, Any] | None = None
         self._last_snapshot = 0.0
-        self.timer = QTimer(self, interval=DRAIN_MILLISECONDS)
-        self.timer.timeout.connect(self._drain)
-
-    def is_running(self) -> bool:
-        return self._thread is not None and (self._thread.is_alive() or self.timer.isActive())
 
     def start(self, model: ARModel, n: int, config: SamplerConfig, **kwargs: Any) -> None:
         """Start generate(model, n, config, **kwargs); UserError if a generation is already running."""
         if self.is_running():
             raise UserError("A generation is already running; cancel it or wait for it to finish.")
         self._cancel.clear()
-        self._records, self._snapshot, self._outcome = [], None, None
-        self._thread = threading.Thread(target=self._run, args=(model, n, config, kwargs),
-                                        name="arstudio-generation", daemon=True)
-        self._thread.start()
-        self.timer.start()
+        self._records, self._snapshot = [], None
+        self.run_in_background(lambda: self._generate(model, n, config, kwargs), "Generation", "arstudio-generation")
 
     def cancel(self) -> None:
         self._cancel.set()
 
-    def wait(self, milliseconds: int = 30_000) -> bool:
-        if self._thread is not None:
-            self._thread.join(milliseconds / 1000)
-        self._drain()
-        return not self.is_running()
-
-    def _run(self, model: ARModel, n: int, config: SamplerConfig, kwargs: dict[str, Any]) -> None:
-        try:
-            result = generate(model, n, config, callback=self._on_step, **kwargs)
-            outcome = ("cancelled" if result.stopped_early else "finished", result)
-        except UserError as exc:
-            outcome = ("failed", str(exc))
-        except Exception as exc:  # noqa: BLE001 - any failure must reach the window, not kill the thread
-            outcome = ("failed", f"Generation failed: {type(exc).__name__}: {exc}")
-        with self._lock:
-            self._outcome = outcome
+    def _generate(self, model: ARModel, n: int, config: SamplerConfig, kwargs: dict[str, Any]) -> Outcome:
+        result = generate(model, n, config, callback=self._on_step, **kwargs)
+        return ("cancelled" if result.stopped_early else "finished", result)
 
     def _on_step(self, step: GenerationStep) -> bool:
         top = (step.top_values.cpu(), step.top_probs.cpu()) if self.candidates else (None, None)
@@ -115,16 +93,10 @@ class GenerationRunner(QObject):
             self._snapshot = (step.step, step.total, samples if samples is not None else previous)
         return self._cancel.is_set()
 
-    def _drain(self) -> None:
+    def deliver(self) -> None:
         with self._lock:
             records, self._records = self._records, []
             snapshot, self._snapshot = self._snapshot, None
-            outcome = self._outcome
         if snapshot is not None or records:
             step, total, samples = snapshot if snapshot is not None else (records[-1].step, 0, None)
             self.progress.emit(GenerationProgress(step, total, samples, records))
-        if outcome is not None and (self._thread is None or not self._thread.is_alive()):
-            self.timer.stop()
-            self._outcome = None
-            kind, payload = outcome
-            getattr(self, kind).emit(payload)

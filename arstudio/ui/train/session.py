@@ -1,8 +1,8 @@
 """A training run on a worker thread, reported to the GUI at a steady, eye-friendly rate.
 
-The worker thread never touches Qt: it puts plain events on a queue, and a timer on the GUI
-thread drains the queue about 30 times a second and re-emits them as Qt signals. Step events
-arrive in batches, so a fast model cannot flood the GUI.
+The worker thread never touches Qt (see `BackgroundJob`): it puts plain events on a queue, and a
+timer on the GUI thread drains the queue ten times a second and re-emits them as Qt signals. Step
+events arrive in batches, so a fast model cannot flood the GUI.
 """
 
 from __future__ import annotations
@@ -15,15 +15,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import torch
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 from torch import Tensor
 
-from arstudio.errors import UserError
 from arstudio.sampling import SamplerConfig, generate
 from arstudio.training.config import TrainConfig
 from arstudio.training.events import EvalEvent, StepEvent, TrainEvent
 from arstudio.training.run_store import RunStore
-from arstudio.training.trainer import Trainer
+from arstudio.training.trainer import Trainer, TrainSummary
+from arstudio.ui.common.worker import BackgroundJob
 
 DRAIN_MILLISECONDS = 100
 """The plot, status bar and preview follow a run ten times a second: at 30, redrawing the plot took about
@@ -42,7 +42,7 @@ class Preview:
 
 
 class TrainingWorker:
-    """Runs the Trainer on its own thread and reports through `events` (a thread-safe queue)."""
+    """Runs the Trainer (on the session's thread) and reports through `events` (a thread-safe queue)."""
 
     def __init__(self, config: TrainConfig, runs_dir: str) -> None:
         self.config = config
@@ -52,22 +52,16 @@ class TrainingWorker:
         self._lock = threading.Lock()
         self._early_controls: list[str] = []
 
-    def run(self) -> None:
-        registry = None
+    def run(self) -> TrainSummary:
+        registry = RunStore(self.runs_dir)
         try:
-            registry = RunStore(self.runs_dir)
             with self._lock:
                 self.trainer = Trainer(self.config, registry, callback=self._on_event)
                 for action in self._early_controls:
                     getattr(self.trainer, action)()
-            self.events.put(("finished", self.trainer.run()))
-        except UserError as exc:
-            self.events.put(("failed", str(exc)))
-        except Exception as exc:  # noqa: BLE001 - any failure must reach the window, not kill the thread
-            self.events.put(("failed", f"Training failed: {type(exc).__name__}: {exc}"))
+            return self.trainer.run()
         finally:
-            if registry is not None:
-                registry.close()
+            registry.close()
 
     def control(self, action: str) -> None:
         """pause, resume or stop, from any thread (also before the trainer exists)."""
@@ -108,7 +102,7 @@ def leave_a_core_to_the_window() -> int:
     return before
 
 
-class TrainingSession(QObject):
+class TrainingSession(BackgroundJob):
     """The GUI side of one run: start, control, and signals emitted on the GUI thread."""
 
     steps = Signal(list)
@@ -120,11 +114,8 @@ class TrainingSession(QObject):
     failed = Signal(str)
 
     def __init__(self, config: TrainConfig, runs_dir: str, parent: QObject | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(DRAIN_MILLISECONDS, parent)
         self.worker = TrainingWorker(config, runs_dir)
-        self.thread = threading.Thread(target=self.worker.run, name="arstudio-training", daemon=True)
-        self.timer = QTimer(self, interval=DRAIN_MILLISECONDS)
-        self.timer.timeout.connect(self.drain)
         self.announced = False
         self.threads_before = torch.get_num_threads()
 
@@ -134,8 +125,7 @@ class TrainingSession(QObject):
 
     def start(self) -> None:
         self.threads_before = leave_a_core_to_the_window()
-        self.thread.start()
-        self.timer.start()
+        self.run_in_background(lambda: ("finished", self.worker.run()), "Training", "arstudio-training")
 
     def pause(self) -> None:
         self.worker.control("pause")
@@ -146,16 +136,7 @@ class TrainingSession(QObject):
     def stop(self) -> None:
         self.worker.control("stop")
 
-    def is_running(self) -> bool:
-        return self.thread.is_alive() or self.timer.isActive()
-
-    def wait(self, milliseconds: int = 30_000) -> bool:
-        """Block until the thread ends, then deliver what it reported."""
-        self.thread.join(milliseconds / 1000)
-        self.drain()
-        return not self.thread.is_alive()
-
-    def drain(self) -> None:
+    def deliver(self) -> None:
         steps: list[StepEvent] = []
         while True:
             try:
@@ -171,9 +152,9 @@ class TrainingSession(QObject):
             if steps:
                 self.steps.emit(steps)
                 steps = []
-            if kind in ("finished", "failed"):
-                self.timer.stop()
-                torch.set_num_threads(self.threads_before)
             getattr(self, {"eval": "evaluated"}.get(kind, kind)).emit(payload)
         if steps:
             self.steps.emit(steps)
+
+    def ended(self, kind: str) -> None:
+        torch.set_num_threads(self.threads_before)
