@@ -12,9 +12,9 @@ from torch.testing import assert_close
 
 from arstudio.errors import UserError
 from arstudio.sampling import SamplerConfig, apply_processors
-from arstudio.sampling.processors import (
+from arstudio.sampling.processors import candidates
+from arstudio.sampling.transforms import (
     apply_temperature,
-    candidates,
     min_p_filter,
     repetition_penalty,
     top_k_filter,

@@ -15,8 +15,8 @@ from torch import Tensor
 
 from arstudio.models.base import ARModel
 from arstudio.sampling.config import SamplerConfig
-from arstudio.sampling.processors import repetition_penalty
 from arstudio.sampling.request import GenerationStep, Layout, StepCallback
+from arstudio.sampling.transforms import repetition_penalty
 
 
 def beam_search(model: ARModel, layout: Layout, n: int, config: SamplerConfig, values: Tensor, mask: Tensor,
