@@ -16,19 +16,27 @@ from arstudio.resources import resource_path
 THEMES = ("system", "light", "dark")
 STYLESHEET = "arstudio.qss"
 
-_LIGHT = {
-    "Window": "#f3f4f6", "WindowText": "#1f2328", "Base": "#ffffff", "AlternateBase": "#f0f2f5",
-    "Text": "#1f2328", "Button": "#fafbfc", "ButtonText": "#1f2328", "Mid": "#b8bec7", "Midlight": "#e3e6ea",
-    "Dark": "#8c939d", "Shadow": "#5c636c", "Light": "#ffffff", "Highlight": "#2f6fd0",
-    "HighlightedText": "#ffffff", "ToolTipBase": "#fffbe6", "ToolTipText": "#1f2328", "PlaceholderText": "#7d848e",
-    "Link": "#1d5fbf", "BrightText": "#d0443e",
-}
-_DARK = {
-    "Window": "#24272c", "WindowText": "#e6e8eb", "Base": "#1b1d21", "AlternateBase": "#2a2e34",
-    "Text": "#e6e8eb", "Button": "#2f333a", "ButtonText": "#e6e8eb", "Mid": "#555b64", "Midlight": "#3a3f47",
-    "Dark": "#15171a", "Shadow": "#000000", "Light": "#4a5058", "Highlight": "#3d7fe0",
-    "HighlightedText": "#ffffff", "ToolTipBase": "#33373e", "ToolTipText": "#e6e8eb", "PlaceholderText": "#8d949e",
-    "Link": "#7fb0ff", "BrightText": "#ff7b72",
+_COLOURS = {
+    # role: (light, dark)
+    "Window":          ("#f3f4f6", "#24272c"),
+    "WindowText":      ("#1f2328", "#e6e8eb"),
+    "Base":            ("#ffffff", "#1b1d21"),
+    "AlternateBase":   ("#f0f2f5", "#2a2e34"),
+    "Text":            ("#1f2328", "#e6e8eb"),
+    "Button":          ("#fafbfc", "#2f333a"),
+    "ButtonText":      ("#1f2328", "#e6e8eb"),
+    "Mid":             ("#b8bec7", "#555b64"),
+    "Midlight":        ("#e3e6ea", "#3a3f47"),
+    "Dark":            ("#8c939d", "#15171a"),
+    "Shadow":          ("#5c636c", "#000000"),
+    "Light":           ("#ffffff", "#4a5058"),
+    "Highlight":       ("#2f6fd0", "#3d7fe0"),
+    "HighlightedText": ("#ffffff", "#ffffff"),
+    "ToolTipBase":     ("#fffbe6", "#33373e"),
+    "ToolTipText":     ("#1f2328", "#e6e8eb"),
+    "PlaceholderText": ("#7d848e", "#8d949e"),
+    "Link":            ("#1d5fbf", "#7fb0ff"),
+    "BrightText":      ("#d0443e", "#ff7b72"),
 }
 _DISABLED_TEXT = {False: "#9aa0a8", True: "#6d737c"}
 
@@ -46,8 +54,8 @@ def resolve_theme(name: str) -> str:
 
 def theme_palette(dark: bool) -> QPalette:
     palette = QPalette()
-    for role, colour in (_DARK if dark else _LIGHT).items():
-        palette.setColor(getattr(QPalette.ColorRole, role), QColor(colour))
+    for role, colours in _COLOURS.items():
+        palette.setColor(getattr(QPalette.ColorRole, role), QColor(colours[dark]))
     for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
         palette.setColor(QPalette.ColorGroup.Disabled, role, QColor(_DISABLED_TEXT[dark]))
     return palette
