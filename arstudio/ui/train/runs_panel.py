@@ -109,10 +109,17 @@ class RunsPanel(QWidget):
                 return row
         return -1
 
-    def rename_selected(self) -> None:
+    def selection_for(self, hint: str, exactly_one: bool = False) -> list[int]:
+        """The selected run ids, or none (after emitting `hint` as an error) when they do not fit the action."""
         ids = self.selected_ids()
-        if len(ids) != 1:
-            self.errorRaised.emit("Select one run to rename.")
+        if not ids or (exactly_one and len(ids) != 1):
+            self.errorRaised.emit(hint)
+            return []
+        return ids
+
+    def rename_selected(self) -> None:
+        ids = self.selection_for("Select one run to rename.", exactly_one=True)
+        if not ids:
             return
         current = self.registry.get(ids[0]).name
         name, ok = QInputDialog.getText(self, "Rename run", "Name:", text=current)
@@ -121,9 +128,8 @@ class RunsPanel(QWidget):
             self.refresh()
 
     def delete_selected(self) -> None:
-        ids = self.selected_ids()
+        ids = self.selection_for("Select the runs to delete.")
         if not ids:
-            self.errorRaised.emit("Select the runs to delete.")
             return
         answer = QMessageBox.question(self, "Delete runs", f"Delete {len(ids)} run(s) with their checkpoints? "
                                       "This cannot be undone.")
@@ -137,9 +143,8 @@ class RunsPanel(QWidget):
         self.refresh()
 
     def export_selected(self) -> None:
-        ids = self.selected_ids()
+        ids = self.selection_for("Select the runs whose metrics to export.")
         if not ids:
-            self.errorRaised.emit("Select the runs whose metrics to export.")
             return
         path, _ = QFileDialog.getSaveFileName(self, "Export metrics", "metrics.csv", "CSV (*.csv)")
         if path:
