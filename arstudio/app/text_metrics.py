@@ -64,10 +64,13 @@ class ComparisonRow:
 
 @dataclass(frozen=True)
 class Comparison:
+    """One prompt continued by several strategies from the same seed; it starts with no rows and gains one
+    as each strategy finishes."""
+
     model: str
     prompt: str
     seed: int
-    rows: tuple[ComparisonRow, ...]
+    rows: tuple[ComparisonRow, ...] = ()
 
 
 CSV_FIELDS = ("strategy", "settings", "model", "seed", "prompt", "tokens", "mean_log_likelihood", "perplexity",
