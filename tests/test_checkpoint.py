@@ -15,7 +15,6 @@ from torch import Tensor, nn
 from arstudio.data import DataSpec
 from arstudio.errors import UserError
 from arstudio.models import FAMILIES, ARModel, FamilyInfo, build_model
-from arstudio.training import checkpoint as ckpt
 from arstudio.training.checkpoint import (
     FORMAT_VERSION,
     CheckpointSlots,
@@ -24,6 +23,7 @@ from arstudio.training.checkpoint import (
     read_header,
     save_checkpoint,
 )
+from arstudio.training.checkpoint import files as checkpoint_files
 from tests.model_specs import SMALL
 
 
@@ -174,7 +174,7 @@ def test_failed_save_leaves_the_previous_checkpoint_and_no_temp_files(tmp_path: 
         Path(filename).write_bytes(b"partial")
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(ckpt, "save_file", crash)
+    monkeypatch.setattr(checkpoint_files, "save_file", crash)
     with pytest.raises(KeyboardInterrupt):
         save_checkpoint(tmp_path / "last", model, meta={"step": 2})
     assert sorted(p.name for p in tmp_path.iterdir()) == ["last.json", "last.safetensors"]
@@ -185,7 +185,7 @@ def test_checkpoint_without_its_json_is_incomplete(tmp_path: Path, monkeypatch: 
     def crash(*args: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(ckpt, "atomic_write", crash)
+    monkeypatch.setattr(checkpoint_files, "atomic_write", crash)
     with pytest.raises(KeyboardInterrupt):
         save_checkpoint(tmp_path / "new", small_model("nade"), meta={})
     assert (tmp_path / "new.safetensors").exists() and not (tmp_path / "new.json").exists()
@@ -205,7 +205,7 @@ def test_overwrite_cut_short_before_its_json_keeps_the_old_checkpoint(tmp_path: 
     def crash(*args: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(ckpt, "atomic_write", crash)
+    monkeypatch.setattr(checkpoint_files, "atomic_write", crash)
     with pytest.raises(KeyboardInterrupt):
         save_checkpoint(tmp_path / "last", model, meta={"step": 2})
     monkeypatch.undo()
