@@ -1,4 +1,4 @@
-"""Training: checkpoints, the run registry and where runs live."""
+"""Training: checkpoints, the run store and where runs live."""
 
 from arstudio.training.checkpoint import (
     FORMAT_VERSION,
