@@ -9,7 +9,7 @@ from pathlib import Path
 import torch
 
 from arstudio.cli.console import ProgressLine, table
-from arstudio.cli.parser import parse_assignments
+from arstudio.cli.parser import SAMPLER_FLAGS, parse_assignments
 from arstudio.data import DATASETS, dataset_spec, load_dataset
 from arstudio.data.export import save_samples
 from arstudio.data.text_codec import encode_text
@@ -90,9 +90,7 @@ def run_eval(args: argparse.Namespace) -> int:
 def run_sample(args: argparse.Namespace) -> int:
     checkpoint = _load(args)
     model = checkpoint.model.to(resolve_device("auto"))
-    config = SamplerConfig(temperature=args.temperature, top_k=args.top_k, top_p=args.top_p, min_p=args.min_p,
-                           typical_p=args.typical_p, repetition_penalty=args.repetition_penalty, greedy=args.greedy,
-                           num_beams=args.beams, seed=args.seed)
+    config = SamplerConfig(**{knob.name: getattr(args, knob.name) for knob in SAMPLER_FLAGS})
     known = encode_prompt(args.prompt, checkpoint) if args.prompt else None
     result = generate(model, args.n, config, known=known, length=args.length)
     path = save_samples(result.samples, model.spec, args.out)

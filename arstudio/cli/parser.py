@@ -9,6 +9,10 @@ from typing import Any
 
 from arstudio import __version__
 from arstudio.errors import UserError
+from arstudio.sampling.knobs import KNOBS
+
+SAMPLER_FLAGS = tuple(knob for knob in KNOBS if knob.flag)
+"""The sampler knobs that `arstudio sample` takes as flags (their values are in args under the knob's name)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,15 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--out", required=True, help="output file: .png for images, .wav for audio, .txt for text")
     sample.add_argument("--length", type=int, default=None, help="steps to generate for audio and text")
     sample.add_argument("--prompt", default=None, help="text to continue (text models)")
-    sample.add_argument("--temperature", type=float, default=1.0)
-    sample.add_argument("--top-k", type=int, default=0)
-    sample.add_argument("--top-p", type=float, default=1.0)
-    sample.add_argument("--min-p", type=float, default=0.0)
-    sample.add_argument("--typical-p", type=float, default=1.0)
-    sample.add_argument("--repetition-penalty", type=float, default=1.0)
-    sample.add_argument("--greedy", action="store_true")
-    sample.add_argument("--beams", type=int, default=1)
-    sample.add_argument("--seed", type=int, default=None)
+    _sampler_flags(sample)
 
     screenshot = commands.add_parser("screenshot", help="open the window offscreen, walk the tour and save PNGs")
     screenshot.add_argument("out", metavar="OUT_DIR", help="folder for <panel>.png")
@@ -81,6 +77,16 @@ def build_parser() -> argparse.ArgumentParser:
 def _runs_dir(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--runs-dir", default=None, help="the runs folder (default: $ARSTUDIO_HOME/runs or the "
                                                           "user data folder)")
+
+
+def _sampler_flags(parser: argparse.ArgumentParser) -> None:
+    """A flag per sampler knob that has one, with the knob's default and help; stored under the knob's name."""
+    for knob in SAMPLER_FLAGS:
+        if knob.kind is bool:
+            parser.add_argument(knob.flag, dest=knob.name, action="store_true", default=knob.default, help=knob.help)
+        else:
+            parser.add_argument(knob.flag, dest=knob.name, type=knob.kind, default=knob.default, help=knob.help,
+                                metavar=knob.flag.removeprefix("--").replace("-", "_").upper())
 
 
 def _model_source(parser: argparse.ArgumentParser) -> None:
