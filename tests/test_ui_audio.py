@@ -26,7 +26,7 @@ from arstudio.training.config import TrainConfig
 from arstudio.training.run_store import RunStore
 from arstudio.training.trainer import Trainer
 from arstudio.ui import MainWindow
-from arstudio.ui.audio.controls import STRATEGIES, StrategyForm
+from arstudio.ui.audio.controls import strategy_form
 from arstudio.ui.audio.panel import AudioPanel
 from arstudio.ui.audio.player import (
     NO_DEVICE_HINT,
@@ -317,11 +317,11 @@ def test_without_an_output_device_play_is_off_with_a_message(window, qtbot, null
 
 
 def test_every_strategy_makes_its_sampler_config(qtbot) -> None:
-    form = StrategyForm()
+    form = strategy_form()
     qtbot.addWidget(form)
     form.seed.setValue(3)
     described = {}
-    for key in STRATEGIES:
+    for key in ("sample", "greedy", "top_k", "top_p", "min_p", "typical", "beam"):
         form.select(key)
         config = form.config()
         assert config.seed == 3

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 
 import numpy as np
@@ -23,20 +22,12 @@ from arstudio.app.model_source import LoadedModel
 from arstudio.data.files.audio import read_audio
 from arstudio.data.mulaw import MU, mu_law_encode
 from arstudio.errors import UserError
-from arstudio.sampling import SamplerConfig
+from arstudio.ui.common.strategy_form import StrategyForm
 
-STRATEGIES = {
-    "sample": "Sample (temperature)",
-    "greedy": "Greedy (most likely)",
-    "top_k": "Top-k",
-    "top_p": "Top-p (nucleus)",
-    "min_p": "Min-p",
-    "typical": "Typical",
-    "beam": "Beam search",
-}
 PRIMERS = {"none": "None (start from silence)", "dataset": "Data-set clip", "file": "WAV file"}
-RANDOM_SEED = -1
 TEST_CLIPS = 64
+SEED_HELP = ("The same seed, settings and primer give the same clip; 'random' draws a new seed each time (shown "
+             "after generating, so it can be typed in here).")
 
 
 def to_levels(samples: np.ndarray, levels: int) -> np.ndarray:
@@ -63,62 +54,9 @@ def int_spin(low: int, high: int, value: int) -> QSpinBox:
     return box
 
 
-class StrategyForm(QWidget):
-    """A strategy, the one or two knobs it uses, and a seed; `config()` makes the SamplerConfig."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.strategy = QComboBox(objectName="audioStrategyCombo")
-        for key, label in STRATEGIES.items():
-            self.strategy.addItem(label, key)
-        self.temperature = double_spin(0.05, 5.0, 1.0, 0.05)
-        self.top_k = int_spin(1, 65536, 40)
-        self.top_p = double_spin(0.01, 1.0, 0.9, 0.05)
-        self.min_p = double_spin(0.0, 1.0, 0.05, 0.01)
-        self.typical_p = double_spin(0.01, 1.0, 0.9, 0.05)
-        self.beams = int_spin(2, 64, 4)
-        self.seed = int_spin(RANDOM_SEED, 2**31 - 1, RANDOM_SEED)
-        self.seed.setObjectName("audioSeedSpin")
-        self.seed.setSpecialValueText("random")
-        self.seed.setToolTip("The same seed, settings and primer give the same clip; 'random' draws a new seed "
-                             "each time (shown after generating, so it can be typed in here).")
-        self.form = QFormLayout(self)
-        self.form.setContentsMargins(0, 0, 0, 0)
-        self.form.addRow("Strategy", self.strategy)
-        self.knobs = {"temperature": self.temperature, "top_k": self.top_k, "top_p": self.top_p,
-                      "min_p": self.min_p, "typical": self.typical_p, "beam": self.beams}
-        labels = {"temperature": "Temperature", "top_k": "k", "top_p": "p", "min_p": "Min-p", "typical": "Typical p",
-                  "beam": "Beams"}
-        for key, editor in self.knobs.items():
-            self.form.addRow(labels[key], editor)
-        self.form.addRow("Seed", self.seed)
-        self.strategy.currentIndexChanged.connect(self._show_knobs)
-        self._show_knobs()
-
-    @property
-    def key(self) -> str:
-        return self.strategy.currentData()
-
-    def select(self, key: str) -> None:
-        self.strategy.setCurrentIndex(self.strategy.findData(key))
-
-    def config(self) -> SamplerConfig:
-        """The chosen strategy; a 'random' seed is drawn here, small enough to type back into the seed box."""
-        key = self.key
-        seed = secrets.randbelow(self.seed.maximum() + 1) if self.seed.value() == RANDOM_SEED else self.seed.value()
-        if key == "greedy":
-            return SamplerConfig(greedy=True, seed=seed)
-        if key == "beam":
-            return SamplerConfig(num_beams=self.beams.value(), seed=seed)
-        filters = {"top_k": {"top_k": self.top_k.value()}, "top_p": {"top_p": self.top_p.value()},
-                   "min_p": {"min_p": self.min_p.value()}, "typical": {"typical_p": self.typical_p.value()}}
-        return SamplerConfig(temperature=self.temperature.value(), seed=seed, **filters.get(key, {}))
-
-    def _show_knobs(self) -> None:
-        key = self.key
-        for name, editor in self.knobs.items():
-            visible = name == key or (name == "temperature" and key not in ("greedy", "beam"))
-            self.form.setRowVisible(editor, visible)
+def strategy_form() -> StrategyForm:
+    """How each sample is chosen: the shared strategy form, whose 'random' seed is drawn for each clip."""
+    return StrategyForm("audio", SEED_HELP, random_seed=True)
 
 
 class PrimerForm(QWidget):

@@ -1,10 +1,9 @@
-"""Every SamplerConfig knob as a slider + spin box, a seed, named presets, and a checkable list of
-presets for comparisons; reusable by any panel."""
+"""Every SamplerConfig knob as a slider + spin box (range, label and help from arstudio.sampling.knobs), a
+seed, named presets, and a checkable list of presets for comparisons; reusable by any panel."""
 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -23,45 +22,15 @@ from PySide6.QtWidgets import (
 from arstudio.app.presets import Preset
 from arstudio.errors import UserError
 from arstudio.sampling import SamplerConfig
+from arstudio.sampling.knobs import FILTERS, KNOB, TEMPERATURE, Knob
 
 CUSTOM = "custom"
 MAX_SEED = 2**31 - 1
 PRESET_ROLE = Qt.ItemDataRole.UserRole
-FILTERS = ("temperature", "top_k", "top_p", "min_p", "typical_p")
-BEAM_ONLY = ("length_penalty", "early_stopping")
-
-
-@dataclass(frozen=True)
-class Knob:
-    """A numeric SamplerConfig field: its range, slider resolution (step) and help."""
-
-    name: str
-    label: str
-    minimum: float
-    maximum: float
-    step: float
-    help: str
-    off: str = ""
-
-    @property
-    def integer(self) -> bool:
-        return float(self.step).is_integer() and float(self.minimum).is_integer()
-
-
-KNOBS = (
-    Knob("temperature", "Temperature", 0.05, 3.0, 0.05, "Divides the logits: < 1 sharpens, > 1 flattens."),
-    Knob("top_k", "Top-k", 0, 256, 1, "Keep only the k most probable values (0 = off).", "off"),
-    Knob("top_p", "Top-p", 0.01, 1.0, 0.01, "Keep the smallest set with this much probability (1 = off)."),
-    Knob("min_p", "Min-p", 0.0, 1.0, 0.01, "Keep values with p >= min-p x p(most probable) (0 = off).", "off"),
-    Knob("typical_p", "Typical-p", 0.01, 1.0, 0.01, "Locally typical sampling mass (1 = off)."),
-    Knob("repetition_penalty", "Repetition penalty", 0.5, 3.0, 0.05,
-         "> 1 discourages values already in the text (1 = off)."),
-    Knob("repetition_window", "Repetition window", 0, 1024, 1,
-         "How many recent values the penalty looks at (0 = the whole text).", "all"),
-    Knob("num_beams", "Beams", 1, 16, 1, "Beam search width (1 = sample or greedy)."),
-    Knob("length_penalty", "Length penalty", -1.0, 3.0, 0.1,
-         "Beam ranking: log p / length ** penalty (matters with an end symbol)."),
-)
+SLIDERS = ("temperature", "top_k", "top_p", "min_p", "typical_p", "repetition_penalty", "repetition_window",
+           "num_beams", "length_penalty")
+"""The knobs shown as sliders, top to bottom."""
+KNOBS = tuple(KNOB[name] for name in SLIDERS)
 
 
 class KnobRow:
@@ -69,19 +38,21 @@ class KnobRow:
 
     def __init__(self, knob: Knob, parent: QWidget) -> None:
         self.knob = knob
-        self.scale = 1.0 / knob.step
+        slider = knob.slider
+        assert slider is not None, f"{knob.name} has no slider range"
+        self.scale = 1.0 / slider.step
         self.label = QLabel(knob.label, parent)
         self.slider = QSlider(Qt.Orientation.Horizontal, parent, objectName=f"{knob.name}Slider")
-        self.slider.setRange(round(knob.minimum * self.scale), round(knob.maximum * self.scale))
-        if knob.integer:
+        self.slider.setRange(round(slider.minimum * self.scale), round(slider.maximum * self.scale))
+        if knob.kind is int:
             self.spin: QSpinBox | QDoubleSpinBox = QSpinBox(parent)
         else:
             self.spin = QDoubleSpinBox(parent)
-            self.spin.setDecimals(max(0, len(f"{knob.step:g}".partition(".")[2])))
-            self.spin.setSingleStep(knob.step)
+            self.spin.setDecimals(max(0, len(f"{slider.step:g}".partition(".")[2])))
+            self.spin.setSingleStep(slider.step)
         self.spin.setObjectName(f"{knob.name}Spin")
-        self.spin.setRange(knob.minimum, knob.maximum)
-        self.spin.setSpecialValueText(knob.off)
+        self.spin.setRange(slider.minimum, slider.maximum)
+        self.spin.setSpecialValueText(slider.off)
         self.spin.setMinimumWidth(72)
         for widget in (self.label, self.slider, self.spin):
             widget.setToolTip(knob.help)
@@ -94,7 +65,7 @@ class KnobRow:
         self.slider.blockSignals(False)
 
     def value(self) -> float | int:
-        return int(self.spin.value()) if self.knob.integer else float(self.spin.value())
+        return int(self.spin.value()) if self.knob.kind is int else float(self.spin.value())
 
     def set_value(self, value: float) -> None:
         self.spin.setValue(value)
@@ -218,8 +189,8 @@ class SamplerControls(QWidget):
     def _update_enabled(self) -> None:
         beams = self.rows["num_beams"].value() > 1
         self.greedy.setEnabled(not beams)
-        for name in FILTERS:
-            self.rows[name].set_enabled(not beams and not self.greedy.isChecked())
+        for knob in (TEMPERATURE, *FILTERS):
+            self.rows[knob.name].set_enabled(not beams and not self.greedy.isChecked())
         self.rows["length_penalty"].set_enabled(beams)
         self.early_stopping.setEnabled(beams)
 
