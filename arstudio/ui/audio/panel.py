@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QScrollArea,
-    QSplitter,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -33,7 +32,7 @@ from arstudio.ui.audio.files import ask_primer_path, ask_wav_path, write_wav
 from arstudio.ui.audio.generation import ClipGeneration
 from arstudio.ui.audio.playback_bar import PlaybackBar
 from arstudio.ui.audio.player import AudioPlayer
-from arstudio.ui.audio.views import SpectrogramView, WaveformView
+from arstudio.ui.audio.views import ClipView
 from arstudio.ui.common.panel import ExplorerPanel, Worker
 
 REDRAW_SECONDS = 0.1
@@ -71,8 +70,6 @@ class AudioPanel(ExplorerPanel):
         self.cancel_button = QPushButton("Cancel", objectName="audioCancelButton", enabled=False)
         self.progress = QProgressBar(objectName="audioProgress", textVisible=True)
         self.progress.setFormat("")
-        self.result_label = QLabel("", objectName="audioResultLabel", wordWrap=True)
-        self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.playback = PlaybackBar(AudioPlayer(self))
         bar = self.playback
         self.device_combo, self.rescan_button = bar.device_combo, bar.rescan_button
@@ -93,8 +90,9 @@ class AudioPanel(ExplorerPanel):
         scroll.setMinimumWidth(290)
         scroll.setMaximumWidth(360)
 
-        self.waveform = WaveformView()
-        self.spectrogram = SpectrogramView()
+        self.clip_view = ClipView()
+        self.waveform, self.spectrogram = self.clip_view.waveform, self.clip_view.spectrogram
+        self.result_label = self.clip_view.result_label
         self.compare = AudioCompareView()
         self.strategies = AudioComparison(self.compare, self)
         self.strategies.progressed.connect(self._on_compared_row)
@@ -102,7 +100,7 @@ class AudioPanel(ExplorerPanel):
         self.strategies.failed.connect(self._on_compare_failed)
         self.comparison = self.strategies.queue
         self.results = QTabWidget(objectName="audioResultTabs")
-        self.results.addTab(self._clip_tab(), "Clip")
+        self.results.addTab(self.clip_view, "Clip")
         self.results.addTab(self.compare, "Strategies")
         body = QHBoxLayout()
         body.addWidget(scroll)
@@ -170,17 +168,6 @@ class AudioPanel(ExplorerPanel):
         layout.addWidget(self.playback)
         layout.addWidget(self.save_button)
         return box
-
-    def _clip_tab(self) -> QWidget:
-        plots = QSplitter(Qt.Orientation.Vertical)
-        plots.addWidget(self.waveform)
-        plots.addWidget(self.spectrogram)
-        clip_tab = QWidget()
-        layout = QVBoxLayout(clip_tab)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(plots, 1)
-        layout.addWidget(self.result_label)
-        return clip_tab
 
     # Model.
     def fits(self, spec: DataSpec) -> bool:
@@ -294,7 +281,7 @@ class AudioPanel(ExplorerPanel):
         clip = self.compare.clips[row] if 0 <= row < len(self.compare.clips) else None
         if clip is None or not len(clip) or self.loaded is None:
             return
-        self._show_playhead(None)
+        self.clip_view.set_playhead(None)
         self.playing_row = row
         self._play(clip)
 
@@ -335,24 +322,19 @@ class AudioPanel(ExplorerPanel):
 
     def _on_playing_changed(self, playing: bool) -> None:
         if not playing:
-            self._show_playhead(None)
+            self.clip_view.set_playhead(None)
         self._update_enabled()
 
     def _on_position(self, seconds: float) -> None:
         """The playhead follows the Clip tab's clip only; a compared clip has no place on its plots."""
         if self.playing_row is None:
-            self._show_playhead(seconds)
-
-    def _show_playhead(self, seconds: float | None) -> None:
-        self.waveform.set_playhead(seconds)
-        self.spectrogram.set_playhead(seconds)
+            self.clip_view.set_playhead(seconds)
 
     # View state.
     def _clear_clip(self) -> None:
         self.clip = None
         self.generation.clear()
-        self.waveform.clear_clip()
-        self.spectrogram.clear_clip(self.loaded.spec.sample_rate if self.loaded is not None else 8000)
+        self.clip_view.clear_clip(self.loaded.spec.sample_rate if self.loaded is not None else 8000)
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self.progress.setFormat("")
@@ -365,8 +347,7 @@ class AudioPanel(ExplorerPanel):
         spec = self.loaded.spec
         self.clip = waveform(generation.codes[:generation.generated_steps], spec.levels)
         duration = max(generation.target_length, len(self.clip)) / spec.sample_rate
-        self.waveform.set_clip(self.clip, spec.sample_rate, generation.primer_length, duration)
-        self.spectrogram.set_clip(self.clip, spec.sample_rate, duration)
+        self.clip_view.set_clip(self.clip, spec.sample_rate, generation.primer_length, duration)
         self._drawn_at = time.monotonic()
 
     def _show_progress(self, steps: int) -> None:

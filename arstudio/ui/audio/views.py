@@ -1,11 +1,11 @@
-"""Waveform and spectrogram views of one clip (pyqtgraph), redrawn as the clip grows."""
+"""Waveform and spectrogram views of one clip (pyqtgraph), redrawn as the clip grows, and the Clip tab of both."""
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
 from arstudio.ui.common.plot_style import follow_palette, major_grid_only
 
@@ -139,3 +139,33 @@ class SpectrogramView(_ClipPlot):
         self.duration = -1.0
         self.show_duration(1.0)
         self.setYRange(0.0, rate / 2, padding=0.0)
+
+
+class ClipView(QWidget):
+    """The Clip tab: the waveform over the spectrogram, one playhead on both, and the result line below."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.waveform = WaveformView()
+        self.spectrogram = SpectrogramView()
+        self.result_label = QLabel("", objectName="audioResultLabel", wordWrap=True)
+        self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        plots = QSplitter(Qt.Orientation.Vertical)
+        plots.addWidget(self.waveform)
+        plots.addWidget(self.spectrogram)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(plots, 1)
+        layout.addWidget(self.result_label)
+
+    def set_clip(self, audio: np.ndarray, rate: int, primer: int, duration: float) -> None:
+        self.waveform.set_clip(audio, rate, primer, duration)
+        self.spectrogram.set_clip(audio, rate, duration)
+
+    def clear_clip(self, rate: int) -> None:
+        self.waveform.clear_clip()
+        self.spectrogram.clear_clip(rate)
+
+    def set_playhead(self, seconds: float | None) -> None:
+        self.waveform.set_playhead(seconds)
+        self.spectrogram.set_playhead(seconds)
