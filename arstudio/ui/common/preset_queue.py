@@ -10,7 +10,7 @@ from PySide6.QtCore import QObject, Signal
 from arstudio.app.presets import Preset
 from arstudio.models.base import ARModel
 from arstudio.sampling import GenerationResult, SamplerConfig
-from arstudio.ui.common.generation_runner import GenerationRunner
+from arstudio.ui.common.runner_wiring import wired_runner
 
 
 class PresetQueue(QObject):
@@ -23,10 +23,7 @@ class PresetQueue(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.runner = GenerationRunner(self)
-        self.runner.finished.connect(self._row_done)
-        self.runner.cancelled.connect(lambda _: self._stop())
-        self.runner.failed.connect(self._failed)
+        self.runner = wired_runner(self, finished=self._row_done, cancelled=lambda _: self._stop(), failed=self._failed)
         self.queue: list[tuple[int, SamplerConfig]] = []
         self.request: tuple[ARModel, int, dict[str, Any]] | None = None
 

@@ -11,7 +11,8 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from arstudio.models.base import ARModel
 from arstudio.sampling import GenerationResult, SamplerConfig
-from arstudio.ui.common.generation_runner import GenerationProgress, GenerationRunner
+from arstudio.ui.common.generation_runner import GenerationProgress
+from arstudio.ui.common.runner_wiring import wired_runner
 
 FILL_SECONDS = 0.8
 """The shortest time a fill is shown to take: faster ones are paced so each step can be seen."""
@@ -54,11 +55,8 @@ class ImageCompletion(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.runner = GenerationRunner(self)
-        self.runner.progress.connect(self._on_progress)
-        self.runner.finished.connect(self._on_finished)
-        self.runner.cancelled.connect(self._on_cancelled)
-        self.runner.failed.connect(self._on_failed)
+        self.runner = wired_runner(self, progress=self._on_progress, finished=self._on_finished,
+                                   cancelled=self._on_cancelled, failed=self._on_failed)
         self.pacer = QTimer(self, interval=FRAME_MILLISECONDS, timeout=self._advance)
         self.job: Job | None = None
 
@@ -74,6 +72,10 @@ class ImageCompletion(QObject):
 
     def cancel(self) -> None:
         self.runner.cancel()
+
+    def wait(self) -> None:
+        """Block until the generation has ended and its outcome has been emitted."""
+        self.runner.wait()
 
     def forget(self) -> None:
         """Stop showing the current job (the model changed); a running generation is cancelled."""
@@ -126,6 +128,7 @@ class ImageCompletion(QObject):
         if self.job is not None:
             self.job.done = True
             self.cancelled.emit()
+            self._advance()
 
     def _on_failed(self, message: str) -> None:
         if self.job is not None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -21,9 +21,11 @@ from PySide6.QtWidgets import (
 
 from arstudio.app.image_sources import image_from_file, quick_mask
 from arstudio.app.model_source import LoadedModel
+from arstudio.data import DataSpec
 from arstudio.data.export import save_samples
 from arstudio.errors import UserError
 from arstudio.sampling import GenerationResult
+from arstudio.ui.common.panel import ExplorerPanel, Worker
 from arstudio.ui.common.preset_queue import PresetQueue
 from arstudio.ui.images.canvas_pane import CanvasPane
 from arstudio.ui.images.completion import ImageCompletion, likelihood_labels
@@ -35,15 +37,14 @@ TEST_IMAGES = 64
 COMPARE_COUNT = 4
 
 
-class ImagePanel(QWidget):
+class ImagePanel(ExplorerPanel):
     """Works on image models (PixelCNN, and NADE/MADE on binary images) through the one generate()."""
 
-    errorRaised = Signal(str)
+    no_model_hint = ("Open a run or checkpoint of an image model (PixelCNN, or NADE/MADE on binary images) to "
+                     "paint and complete images here.")
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("imagePanel")
-        self.loaded: LoadedModel | None = None
+        super().__init__("imagePanel", parent)
         self.order = np.zeros(0, dtype=np.int64)
         self.test_images: torch.Tensor | None = None
         self.result: GenerationResult | None = None
@@ -118,21 +119,25 @@ class ImagePanel(QWidget):
         self.results.compare.compare_button.clicked.connect(self.compare)
 
     # The model.
-    def set_model(self, loaded: LoadedModel | None) -> None:
+    def fits(self, spec: DataSpec) -> bool:
+        return spec.kind in ("binary", "image") and spec.is_spatial
+
+    def misfit_hint(self, loaded: LoadedModel) -> str:
+        spec = loaded.spec
+        return (f"{self.no_model_hint} The loaded model works on {spec.kind} data of shape {spec.shape}; "
+                "it has no picture to paint.")
+
+    def show_model(self, hint: str) -> None:
         self.completion.forget()
-        self.comparison.cancel()
         self.controls.set_running(False)
         self.result = None
-        self.loaded, self.test_images = None, None
-        spec = loaded.spec if loaded is not None else None
-        if spec is None or spec.kind not in ("binary", "image") or not spec.is_spatial:
-            what = "" if spec is None else (f" The loaded model works on {spec.kind} data of shape {spec.shape}; "
-                                            "it has no picture to paint.")
-            self.message.setText("Open a run or checkpoint of an image model (PixelCNN, or NADE/MADE on binary "
-                                 f"images) to paint and complete images here.{what}")
+        self.test_images = None
+        loaded = self.loaded
+        if loaded is None:
+            self.message.setText(hint)
             self.stack.setCurrentIndex(0)
             return
-        self.loaded = loaded
+        spec = loaded.spec
         self.order = loaded.model.order.detach().cpu().numpy()
         self.test_images = loaded.test_examples(TEST_IMAGES)
         self.sources.set_test_count(0 if self.test_images is None else len(self.test_images))
@@ -151,7 +156,7 @@ class ImagePanel(QWidget):
     # Sources and masks.
     def load_test_image(self, index: int) -> None:
         if self.test_images is None or not len(self.test_images):
-            self.errorRaised.emit("This model's test images are not available; open an image file instead.")
+            self.show_error("This model's test images are not available; open an image file instead.")
             return
         index = max(0, min(index, len(self.test_images) - 1))
         self.sources.test_spin.setValue(index)
@@ -163,7 +168,7 @@ class ImagePanel(QWidget):
         try:
             self.canvas.set_image(image_from_file(path, self.loaded.spec))
         except UserError as exc:
-            self.errorRaised.emit(str(exc))
+            self.show_error(exc)
 
     def apply_quick_mask(self, name: str) -> None:
         height, width = self.canvas.known.shape
@@ -183,12 +188,11 @@ class ImagePanel(QWidget):
         self.canvas.set_brush(self.brush.value(), self.brush.size_spin.value(), self.brush.erasing)
 
     # Completion.
-    def is_running(self) -> bool:
-        return self.completion.is_running() or self.comparison.is_running()
+    def workers(self) -> tuple[Worker, ...]:
+        return (self.completion, self.comparison)
 
-    def cancel(self) -> None:
-        self.completion.cancel()
-        self.comparison.cancel()
+    def is_running(self) -> bool:
+        return self.is_busy()
 
     def _painting(self) -> np.ndarray:
         """The known mask of the canvas; UserError when nothing can be completed or a run is going on."""
@@ -208,7 +212,7 @@ class ImagePanel(QWidget):
             self.completion.start(self.loaded.model, self.canvas.values, known, self.controls.config(),
                                   self.controls.count_spin.value())
         except UserError as exc:
-            self.errorRaised.emit(str(exc))
+            self.show_error(exc)
             return
         self.result = None
         self.results.setCurrentIndex(0)
@@ -256,7 +260,7 @@ class ImagePanel(QWidget):
                                   known=torch.from_numpy(values.copy()),
                                   known_mask=torch.from_numpy(np.broadcast_to(known, values.shape).copy()))
         except UserError as exc:
-            self.errorRaised.emit(str(exc))
+            self.show_error(exc)
             return
         self.compared_known = known
         view.reset(presets, count, self.canvas.values, known, self.loaded.spec.levels)
@@ -281,7 +285,7 @@ class ImagePanel(QWidget):
         self.controls.set_running(False)
         self.summary.setText("The completion failed.")
         self._update_buttons()
-        self.errorRaised.emit(message)
+        self.show_error(message)
 
     # Export.
     def export_selected(self, path: str | Path) -> Path:
@@ -305,7 +309,7 @@ class ImagePanel(QWidget):
             saved = self.export_selected(path) if selected else self.export_grid(path)
             self.summary.setText(f"Saved {saved}")
         except UserError as exc:
-            self.errorRaised.emit(str(exc))
+            self.show_error(exc)
 
     def _update_buttons(self) -> None:
         self.results.set_done(self.result is not None and not self.completion.is_running())

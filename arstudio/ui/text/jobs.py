@@ -11,7 +11,8 @@ from PySide6.QtCore import QObject, Signal
 from arstudio.errors import UserError
 from arstudio.models.base import ARModel
 from arstudio.sampling import GenerationResult, SamplerConfig
-from arstudio.ui.common.generation_runner import GenerationProgress, GenerationRunner
+from arstudio.ui.common.generation_runner import GenerationProgress
+from arstudio.ui.common.runner_wiring import wired_runner
 from arstudio.ui.text.compare_grid import CompareColumn
 from arstudio.ui.text.view import TokenTextView
 
@@ -49,30 +50,35 @@ class TextJobs(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.runner = GenerationRunner(self, candidates=True)
+        self.runner = wired_runner(self, progress=self._on_progress,
+                                   finished=lambda result: self._complete(result, stopped=False),
+                                   cancelled=lambda result: self._complete(result, stopped=True),
+                                   failed=self._on_failed, candidates=True)
         self.current: Job | None = None
         self.queue: list[Job] = []
         self._model: ARModel | None = None
-        self.runner.progress.connect(self._on_progress)
-        self.runner.finished.connect(lambda result: self._complete(result, stopped=False))
-        self.runner.cancelled.connect(lambda result: self._complete(result, stopped=True))
-        self.runner.failed.connect(self._on_failed)
 
-    def is_busy(self) -> bool:
+    def is_running(self) -> bool:
         return self.current is not None or bool(self.queue) or self.runner.is_running()
 
     def run(self, model: ARModel, jobs: list[Job]) -> None:
         """Queue `jobs` on `model` and start the first; UserError while another generation runs."""
-        if self.is_busy():
+        if self.is_running():
             raise UserError("A generation is running; stop it or wait for it to finish.")
         self._model, self.queue = model, list(jobs)
         self._next()
 
-    def cancel(self) -> list[Job]:
-        """Stop the running job (its partial text is kept) and drop the queued ones, which are returned."""
+    def cancel(self) -> None:
+        """Stop the running job (its partial text is kept); the queued ones are dropped, their columns say so."""
         dropped, self.queue = self.queue, []
         self.runner.cancel()
-        return dropped
+        for job in dropped:
+            if job.column is not None:
+                job.column.set_failed("not run (stopped)")
+
+    def wait(self) -> None:
+        """Block until the running job has ended (after cancel(), the last one) and its outcome is out."""
+        self.runner.wait()
 
     def _next(self) -> None:
         while self.queue:

@@ -6,7 +6,7 @@ import dataclasses
 import secrets
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFileDialog,
     QGridLayout,
@@ -25,10 +25,12 @@ from PySide6.QtWidgets import (
 from arstudio.app.model_source import LoadedModel
 from arstudio.app.presets import Preset, builtin_presets, load_presets, save_presets
 from arstudio.app.text_metrics import Comparison, ComparisonRow, write_comparison
+from arstudio.data import DataSpec
 from arstudio.data.text_codec import decode_text, encode_text
 from arstudio.errors import UserError
 from arstudio.sampling import GenerationResult
 from arstudio.ui.common.fitting_scroll import FittingScrollArea
+from arstudio.ui.common.panel import ExplorerPanel, Worker
 from arstudio.ui.common.sampler_controls import MAX_SEED, PresetList, SamplerControls
 from arstudio.ui.text.compare_grid import CompareGrid
 from arstudio.ui.text.jobs import Job, Outcome, TextJobs
@@ -40,13 +42,11 @@ MAX_NEW_TOKENS = 4096
 NO_MODEL = "Open a text run (for example a Transformer trained on pydocs) to generate and compare text here."
 
 
-class TextPanel(QWidget):
-    errorRaised = Signal(str)
+class TextPanel(ExplorerPanel):
+    no_model_hint = NO_MODEL
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("textPanel")
-        self.loaded: LoadedModel | None = None
+        super().__init__("textPanel", parent)
         self.jobs = TextJobs(self)
         self.runner = self.jobs.runner
         self.comparison: Comparison | None = None
@@ -172,23 +172,28 @@ class TextPanel(QWidget):
         return bottom
 
     # Model and presets.
-    def set_model(self, loaded: LoadedModel | None) -> None:
-        self.cancel()
-        self.loaded = loaded
-        usable = loaded is not None and loaded.spec.kind == "text"
-        if loaded is None:
-            self.hint.setText(NO_MODEL)
-        elif not usable:
-            self.hint.setText(f"{loaded.name} generates {loaded.spec.kind} data. This panel works with text models: "
-                              f"open a text run (e.g. a Transformer on pydocs) or use the "
-                              f"{'Audio' if loaded.spec.kind == 'audio' else 'Images'} tab.")
-        else:
-            self.hint.setText(f"{loaded.name}: {loaded.family}, "
-                              f"{'byte-level' if loaded.spec.vocabulary is None else 'vocabulary'} text, "
-                              f"{loaded.spec.levels} symbols, context {loaded.spec.shape[0]}.")
-            self.controls.set_levels(loaded.spec.levels)
-        self.body.setEnabled(usable)
+    def fits(self, spec: DataSpec) -> bool:
+        return spec.kind == "text"
+
+    def misfit_hint(self, loaded: LoadedModel) -> str:
+        return (f"{loaded.name} generates {loaded.spec.kind} data. This panel works with text models: "
+                f"open a text run (e.g. a Transformer on pydocs) or use the "
+                f"{'Audio' if loaded.spec.kind == 'audio' else 'Images'} tab.")
+
+    def fit_hint(self, loaded: LoadedModel) -> str:
+        return (f"{loaded.name}: {loaded.family}, "
+                f"{'byte-level' if loaded.spec.vocabulary is None else 'vocabulary'} text, "
+                f"{loaded.spec.levels} symbols, context {loaded.spec.shape[0]}.")
+
+    def show_model(self, hint: str) -> None:
+        self.hint.setText(hint)
+        if self.loaded is not None:
+            self.controls.set_levels(self.loaded.spec.levels)
+        self.body.setEnabled(self.loaded is not None)
         self._update_buttons()
+
+    def workers(self) -> tuple[Worker, ...]:
+        return (self.jobs,)
 
     def set_presets(self, presets: list[Preset]) -> None:
         self.preset_list.set_presets(presets)
@@ -199,7 +204,7 @@ class TextPanel(QWidget):
         try:
             presets = load_presets(path)
         except UserError as exc:
-            self.errorRaised.emit(str(exc))
+            self.show_error(exc)
             return False
         self.set_presets(presets)
         return True
@@ -208,7 +213,7 @@ class TextPanel(QWidget):
         try:
             config = dataclasses.replace(self.controls.config(), seed=None)
         except UserError as exc:
-            self.errorRaised.emit(str(exc))
+            self.show_error(exc)
             return
         names = {p.name for p in self.preset_list.presets()}
         name = config.describe()
@@ -236,7 +241,7 @@ class TextPanel(QWidget):
             config = self.controls.config()
             self.jobs.run(loaded.model, [Job(self.output, self.prompt_values(), config, self.max_tokens.value())])
         except UserError as exc:
-            self.errorRaised.emit(str(exc))
+            self.show_error(exc)
             return
         self.last_result = None
         self.status.setText(f"Generating with {config.describe()}…")
@@ -250,10 +255,10 @@ class TextPanel(QWidget):
             presets = self.preset_list.checked()
             if not presets:
                 raise UserError("Tick at least one strategy to compare.")
-            if self.jobs.is_busy():
+            if self.is_busy():
                 raise UserError("A generation is running; stop it or wait for it to finish.")
         except UserError as exc:
-            self.errorRaised.emit(str(exc))
+            self.show_error(exc)
             return
         seed = self.controls.seed if self.controls.seed is not None else secrets.randbelow(MAX_SEED)
         columns = self.grid.set_strategies([(p.name, p.config.describe()) for p in presets])
@@ -263,11 +268,6 @@ class TextPanel(QWidget):
                                      for p, c in zip(presets, columns, strict=True)])
         self._update_buttons()
 
-    def cancel(self) -> None:
-        for job in self.jobs.cancel():
-            if job.column is not None:
-                job.column.set_failed("not run (stopped)")
-
     def branch(self, values: list[int]) -> None:
         """Make `values` the prompt (text up to a token plus another candidate) and generate from it."""
         if self.loaded is None:
@@ -275,11 +275,8 @@ class TextPanel(QWidget):
         text = decode_text(values, self.loaded.spec)
         self._branch = (text, list(values))
         self.prompt_edit.setPlainText(text)
-        if not self.jobs.is_busy():
+        if not self.is_busy():
             self.generate()
-
-    def is_busy(self) -> bool:
-        return self.jobs.is_busy()
 
     # Export.
     def export_markdown(self, path: str | Path) -> Path | None:
@@ -294,7 +291,7 @@ class TextPanel(QWidget):
                 raise UserError("Nothing to export yet: press Compare first.")
             return write_comparison(self.comparison, path, kind)
         except UserError as exc:
-            self.errorRaised.emit(str(exc))
+            self.show_error(exc)
             return None
 
     def _export_dialog(self, kind: str) -> None:
@@ -314,11 +311,11 @@ class TextPanel(QWidget):
             try:
                 save_presets(self.preset_list.presets(), path)
             except UserError as exc:
-                self.errorRaised.emit(str(exc))
+                self.show_error(exc)
 
     # Running jobs.
     def _text_model(self) -> LoadedModel:
-        if self.loaded is None or self.loaded.spec.kind != "text":
+        if self.loaded is None:
             raise UserError("Open a text model first: this panel generates text.")
         return self.loaded
 
@@ -352,14 +349,14 @@ class TextPanel(QWidget):
     def _on_failed(self, job: Job, message: str) -> None:
         if job.column is not None:
             job.column.set_failed(message)
-        self.errorRaised.emit(message)
+        self.show_error(message)
 
     def _on_idle(self) -> None:
         self.progress_bar.hide()
         self._update_buttons()
 
     def _update_buttons(self) -> None:
-        busy = self.jobs.is_busy()
+        busy = self.is_busy()
         self.generate_button.setEnabled(not busy)
         self.compare_button.setEnabled(not busy)
         self.cancel_button.setEnabled(busy)
