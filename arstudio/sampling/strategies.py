@@ -1,6 +1,7 @@
 """Named decoding strategies: each sets at most one knob besides the temperature, with a sensible default.
 
-The panels' strategy forms offer these; :meth:`Strategy.config` turns a choice into a SamplerConfig.
+The panels' strategy forms offer these; :meth:`Strategy.config` turns a choice into a SamplerConfig. Names
+are hyphenated ("top-k"); :func:`find_strategy` also accepts "top_k", and "sample" for "temperature".
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ class Strategy:
 
 
 STRATEGIES = (
-    Strategy("sample", "Sample (temperature)", aliases=("temperature",)),
+    Strategy("temperature", "Sample (temperature)", aliases=("sample",)),
     Strategy("greedy", "Greedy (most likely)", sampled=False, fixed=(("greedy", True),)),
     Strategy("top-k", "Top-k", knobs.TOP_K, "k", Range(1, 65536, 1), 40),
     Strategy("top-p", "Top-p (nucleus)", knobs.TOP_P, "p", Range(0.01, 1.0, 0.05), 0.9),
