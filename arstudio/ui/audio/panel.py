@@ -34,22 +34,20 @@ from arstudio.ui.audio.playback_bar import PlaybackBar
 from arstudio.ui.audio.player import AudioPlayer
 from arstudio.ui.audio.views import ClipView
 from arstudio.ui.common.panel import ExplorerPanel, Worker
+from arstudio.ui.common.signals import connect_all
 
 REDRAW_SECONDS = 0.1
-NO_MODEL_HINT = "Open an audio run (for example WaveNet trained on the tones data set) to generate sound here."
 
 
 class AudioPanel(ExplorerPanel):
     """Primer and strategy on the left, waveform and spectrogram on the right, playback below them."""
 
-    no_model_hint = NO_MODEL_HINT
+    no_model_hint = "Open an audio run (for example WaveNet trained on the tones data set) to generate sound here."
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("audioPanel", parent)
         self.clip: np.ndarray | None = None
         """What the views show and Play plays: float samples in [-1, 1]."""
-        self.playing_row: int | None = None
-        """The comparison row whose clip is playing; None while the Clip tab's clip plays."""
         self._drawn_at = 0.0
         self.generation = ClipGeneration(self)
         self.generation.grew.connect(self._on_grew)
@@ -57,7 +55,7 @@ class AudioPanel(ExplorerPanel):
         self.generation.failed.connect(self._on_failed)
         self.runner = self.generation.runner
 
-        self.hint = QLabel(NO_MODEL_HINT, objectName="audioHint", wordWrap=True)
+        self.hint = QLabel(self.no_model_hint, objectName="audioHint", wordWrap=True)
         self.primer = PrimerForm()
         self.primer.choose_button.clicked.connect(self.choose_primer_file)
         self.strategy = strategy_form()
@@ -109,16 +107,18 @@ class AudioPanel(ExplorerPanel):
         layout.addWidget(self.hint)
         layout.addLayout(body, 1)
 
-        self.generate_button.clicked.connect(self.generate)
-        self.cancel_button.clicked.connect(self.cancel)
-        self.compare.compare_button.clicked.connect(self.compare_strategies)
-        self.compare.cancel_button.clicked.connect(self.cancel)
-        self.compare.playRequested.connect(self.play_compared)
-        self.play_button.clicked.connect(self.play)
-        self.save_button.clicked.connect(self.choose_save_path)
-        self.playback.playingChanged.connect(self._on_playing_changed)
-        self.playback.positionChanged.connect(self._on_position)
-        self.playback.devicesChanged.connect(self._update_enabled)
+        connect_all(
+            (self.generate_button.clicked, self.generate),
+            (self.cancel_button.clicked, self.cancel),
+            (self.compare.compare_button.clicked, self.compare_strategies),
+            (self.compare.cancel_button.clicked, self.cancel),
+            (self.compare.playRequested, self.play_compared),
+            (self.play_button.clicked, self.play),
+            (self.save_button.clicked, self.choose_save_path),
+            (self.playback.playingChanged, lambda _: self._update_enabled()),
+            (self.playback.playheadMoved, self.clip_view.set_playhead),
+            (self.playback.devicesChanged, self._update_enabled),
+        )
         self.playback.show_devices()
         self.set_model(None)
 
@@ -273,21 +273,18 @@ class AudioPanel(ExplorerPanel):
     def play(self) -> None:
         if not self.generation.finished or self.clip is None or not len(self.clip):
             return
-        self.playing_row = None
-        self._play(self.clip)
+        self._play(self.clip, follow=True)
 
     def play_compared(self, row: int) -> None:
         """Play the clip of comparison row `row` through the panel's player."""
         clip = self.compare.clips[row] if 0 <= row < len(self.compare.clips) else None
         if clip is None or not len(clip) or self.loaded is None:
             return
-        self.clip_view.set_playhead(None)
-        self.playing_row = row
-        self._play(clip)
+        self._play(clip, follow=False)
 
-    def _play(self, clip: np.ndarray) -> None:
+    def _play(self, clip: np.ndarray, follow: bool) -> None:
         try:
-            self.playback.play(clip, self.loaded.spec.sample_rate)
+            self.playback.play(clip, self.loaded.spec.sample_rate, follow)
         except UserError as exc:
             self.show_error(exc)
 
@@ -319,16 +316,6 @@ class AudioPanel(ExplorerPanel):
             self.primer.set_file(path)
         except UserError as exc:
             self.show_error(exc)
-
-    def _on_playing_changed(self, playing: bool) -> None:
-        if not playing:
-            self.clip_view.set_playhead(None)
-        self._update_enabled()
-
-    def _on_position(self, seconds: float) -> None:
-        """The playhead follows the Clip tab's clip only; a compared clip has no place on its plots."""
-        if self.playing_row is None:
-            self.clip_view.set_playhead(seconds)
 
     # View state.
     def _clear_clip(self) -> None:

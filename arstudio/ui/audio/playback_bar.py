@@ -10,16 +10,19 @@ from arstudio.ui.audio.player import AudioPlayer
 
 
 class PlaybackBar(QWidget):
-    """Plays clips through `player` on the chosen device. Passes on the player's playingChanged(bool) and
-    positionChanged(seconds), and emits devicesChanged() after looking for output devices."""
+    """Plays clips through `player` on the chosen device. Passes on the player's playingChanged(bool), emits
+    playheadMoved(seconds or None) for a clip played with follow=True and devicesChanged() after looking for
+    output devices."""
 
     playingChanged = Signal(bool)
-    positionChanged = Signal(float)
+    playheadMoved = Signal(object)
     devicesChanged = Signal()
 
     def __init__(self, player: AudioPlayer, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.player = player
+        self.following = True
+        """Whether the playhead follows the clip playing (the Clip tab's does, a compared clip's does not)."""
         self.device_combo = QComboBox(objectName="audioDeviceCombo")
         self.device_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.device_combo.setMinimumContentsLength(12)
@@ -50,14 +53,18 @@ class PlaybackBar(QWidget):
     def use_player(self, player: AudioPlayer) -> None:
         """Play through `player` from now on (e.g. one with another device query)."""
         self.player.stop()
-        self.player.playingChanged.disconnect(self.playingChanged)
-        self.player.positionChanged.disconnect(self.positionChanged)
+        self.player.playingChanged.disconnect(self._on_playing_changed)
+        self.player.positionChanged.disconnect(self._on_position)
         self.player = player
         self._connect_player()
         self.show_devices()
 
-    def play(self, clip: np.ndarray, sample_rate: int) -> None:
-        """Play `clip` on the chosen device, looping if Loop is ticked; UserError when it cannot."""
+    def play(self, clip: np.ndarray, sample_rate: int, follow: bool = True) -> None:
+        """Play `clip` on the chosen device, looping if Loop is ticked, the playhead following it if `follow`;
+        UserError when it cannot."""
+        if not follow:
+            self.playheadMoved.emit(None)
+        self.following = follow
         self.player.play(clip, sample_rate, self.device_combo.currentData(), self.loop_check.isChecked())
 
     def show_devices(self, rescan: bool = False) -> None:
@@ -86,5 +93,14 @@ class PlaybackBar(QWidget):
         self.stop_button.setEnabled(playing)
 
     def _connect_player(self) -> None:
-        self.player.playingChanged.connect(self.playingChanged)
-        self.player.positionChanged.connect(self.positionChanged)
+        self.player.playingChanged.connect(self._on_playing_changed)
+        self.player.positionChanged.connect(self._on_position)
+
+    def _on_playing_changed(self, playing: bool) -> None:
+        if not playing:
+            self.playheadMoved.emit(None)
+        self.playingChanged.emit(playing)
+
+    def _on_position(self, seconds: float) -> None:
+        if self.following:
+            self.playheadMoved.emit(seconds)

@@ -39,11 +39,12 @@ from arstudio.ui.text.view import TokenTextView, shade
 DEFAULT_NEW_TOKENS = 120
 STARTING_PRESET = "balanced"
 MAX_NEW_TOKENS = 4096
-NO_MODEL = "Open a text run (for example a Transformer trained on pydocs) to generate and compare text here."
 
 
 class TextPanel(ExplorerPanel):
-    no_model_hint = NO_MODEL
+    """Prompt and decoding knobs on the left; the streamed, shaded text above the strategies side by side."""
+
+    no_model_hint = "Open a text run (for example a Transformer trained on pydocs) to generate and compare text here."
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("textPanel", parent)
@@ -65,7 +66,7 @@ class TextPanel(ExplorerPanel):
 
     # Building.
     def _build(self) -> None:
-        self.hint = QLabel(NO_MODEL, self, objectName="textHint")
+        self.hint = QLabel(self.no_model_hint, self, objectName="textHint")
         self.hint.setWordWrap(True)
         self.hint.setStyleSheet("padding: 6px; background: palette(alternate-base); border-radius: 4px;")
         self.body = QSplitter(Qt.Orientation.Horizontal, self)
