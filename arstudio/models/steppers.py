@@ -8,16 +8,24 @@ keep what earlier steps computed and must give the same logits.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+import torch
 from torch import Tensor
 
-if TYPE_CHECKING:
-    from arstudio.models.base import ARModel
+
+class SteppedModel(Protocol):
+    """What a recomputing stepper asks of its model (every ARModel has it)."""
+
+    window: int | None
+    """How many preceding values a step sees, for sequences of any length; None for fixed sizes."""
+
+    def sequence_logits(self, seq: Tensor) -> Tensor:
+        """seq [B, L] in chain-rule order -> logits [B, L, K]; step t depends on seq[:, :t] only."""
 
 
 class Stepper:
-    def __init__(self, model: ARModel, seq: Tensor) -> None:
+    def __init__(self, model: SteppedModel, seq: Tensor) -> None:
         self.model = model
         self.seq = seq
 
@@ -27,8 +35,6 @@ class Stepper:
 
     def prefix_logits(self, count: int) -> Tensor:
         """[B, count, K]: steps 0..count-1 at once, when seq[:, :count] is already known."""
-        import torch
-
         out = []
         for t in range(count):
             out.append(self.logits(t))
