@@ -216,7 +216,7 @@ class ImagePanel(ExplorerPanel):
             return
         self.result = None
         self.results.setCurrentIndex(0)
-        self.strategy = self.controls.strategy.name
+        self.strategy = self.controls.form.strategy.name
         self.grid.reset(self.controls.count_spin.value(), self.loaded.spec.levels)
         self.controls.set_running(True)
         self.controls.progress.setRange(0, int((~known).sum()))

@@ -6,7 +6,6 @@ from __future__ import annotations
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
 from arstudio.sampling import SamplerConfig
-from arstudio.sampling.strategies import Strategy
 from arstudio.ui.common.strategy_form import StrategyForm
 
 SEED_HELP = "The same seed gives the same completions"
@@ -18,6 +17,7 @@ class CompletionControls(QGroupBox):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Complete", parent)
         self.form = StrategyForm("image", SEED_HELP, parent=self)
+        self.seed_spin = self.form.seed
         self.count_spin = QSpinBox(self, objectName="completionCountSpin", minimum=1, maximum=16, value=4)
         self.complete_button = QPushButton("Complete", self, objectName="completeButton")
         self.complete_button.setToolTip("Fill the unknown pixels (Ctrl+Enter)")
@@ -32,14 +32,6 @@ class CompletionControls(QGroupBox):
         self.form.form.addRow(buttons)
         self.form.form.addRow(self.progress)
         QVBoxLayout(self).addWidget(self.form)
-
-    @property
-    def strategy(self) -> Strategy:
-        return self.form.strategy
-
-    @property
-    def seed_spin(self) -> QSpinBox:
-        return self.form.seed
 
     def select(self, name: str, value: float | None = None) -> None:
         self.form.select(name, value)
