@@ -11,24 +11,22 @@ columns to the left are final, and a step computes only column c of every layer:
 product of the k+1 cached input columns with the masked kernel, the gate, and the residual and skip
 1x1s. Each channel step of a pixel recomputes its column, so R -> G -> B stays exact.
 
-As in the WaveNet stepper (fast_wavenet.py), the gate tanh(a) sigmoid(b) is evaluated as
-2 sigmoid(2a) sigmoid(b) - sigmoid(b) with in-place operations on preallocated buffers, whose views are
-made once per stepper.
+As in the WaveNet stepper (models/wavenet/queue_stepper.py), the gate tanh(a) sigmoid(b) is evaluated as
+2 sigmoid(2a) sigmoid(b) - sigmoid(b) (models/layers.py) with in-place operations on preallocated buffers,
+whose views are made once per stepper.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from arstudio.models.layers import gate, sigmoid_gate_order, sigmoid_gate_rows, unit_interval
+from arstudio.models.pixelcnn.layers import GatedLayer, GatedNetwork
 from arstudio.models.steppers import Stepper
-
-if TYPE_CHECKING:
-    from arstudio.models.pixelcnn.model import GatedLayer, PixelCNN
 
 
 def masked_weight(conv: torch.nn.Conv2d) -> Tensor:
@@ -37,22 +35,10 @@ def masked_weight(conv: torch.nn.Conv2d) -> Tensor:
     return weight * mask if mask is not None else weight
 
 
-def gate_order(features: int) -> tuple[Tensor, Tensor]:
-    """Column order [b | a] and scale [1 | 2] of a gate pre-activation, for the sigmoid form of the gate."""
-    order = torch.cat([torch.arange(features, 2 * features), torch.arange(features)])
-    scale = torch.cat([torch.ones(features), torch.full((features,), 2.0)])
-    return order, scale
-
-
 def gate_rows(conv: torch.nn.Conv2d) -> Tensor:
     """A masked 1x1 convolution as rows [bias; -W; 2W] for the input [1 | sigmoid(b) | sigmoid(2a) sigmoid(b)]."""
     w = masked_weight(conv)[:, :, 0, 0].t()
-    return torch.cat([conv.bias.detach()[None], -w, 2 * w]).contiguous()
-
-
-def gate(x: Tensor) -> Tensor:
-    a, b = x.chunk(2, dim=1)
-    return torch.tanh(a) * torch.sigmoid(b)
+    return torch.cat([conv.bias.detach()[None], sigmoid_gate_rows(w)]).contiguous()
 
 
 @dataclass
@@ -72,7 +58,7 @@ class ColumnLayer:
     @torch.no_grad()
     def from_layer(cls, layer: GatedLayer) -> ColumnLayer:
         features = layer.h_residual.weight.shape[0]
-        order, scale = gate_order(features)
+        order, scale = sigmoid_gate_order(features)
         scale = scale.to(layer.vertical.weight)
         horizontal = masked_weight(layer.horizontal)[:, :, 0, :]
         v_to_h_weight = layer.v_to_h.weight.detach()[order, :, :, 0] * scale[:, None, None]
@@ -90,9 +76,9 @@ class ColumnLayer:
 class ColumnStepper(Stepper):
     """Caches the vertical stack row by row and the horizontal stack column by column (see the module)."""
 
-    model: PixelCNN
+    model: GatedNetwork
 
-    def __init__(self, model: PixelCNN, seq: Tensor) -> None:
+    def __init__(self, model: GatedNetwork, seq: Tensor) -> None:
         super().__init__(model, seq)
         self.channels, self.height, self.width = model.spec.shape
         self.k = model.layers[0].half
@@ -106,7 +92,7 @@ class ColumnStepper(Stepper):
             self.head_out = [(out[:, c * width:(c + 1) * width].contiguous(), out_bias[c * width:(c + 1) * width])
                              for c in range(self.channels)]
         like = self.head_hidden[0]
-        self.encoding = torch.arange(model.spec.levels, device=like.device).to(like.dtype) * (2.0 / (levels - 1)) - 1.0
+        self.encoding = unit_interval(torch.arange(levels, device=like.device), levels, like.dtype)
         self.next_step = 0
         features = self.layers[0].residual.shape[1]
         batch = seq.shape[0]
