@@ -9,9 +9,9 @@ from arstudio.data import DataSpec
 from arstudio.models import build_model
 from arstudio.models.pixelcnn.column_stepper import ColumnStepper
 from arstudio.models.steppers import RecomputeStepper
-from arstudio.models.wavenet import native_stepper as native_wavenet
+from arstudio.models.wavenet import native_stepper
 from arstudio.models.wavenet.queue_stepper import QueueStepper
-from arstudio.native import build
+from arstudio.native import build, wavenet_step
 from arstudio.sampling import GenerationStep, SamplerConfig, generate
 from arstudio.sampling.processors import draw
 
@@ -104,11 +104,11 @@ def test_pixelcnn_stepper_refuses_steps_out_of_order() -> None:
         stepper.logits(1)
 
 
-def c_kernel_stepper(model, seq: torch.Tensor) -> native_wavenet.NativeQueueStepper:
+def c_kernel_stepper(model, seq: torch.Tensor) -> native_stepper.NativeQueueStepper:
     if build.compiler() is None:
         pytest.skip("no C compiler here: the WaveNet step kernel cannot be built")
-    stepper = native_wavenet.stepper(model, seq)
-    assert stepper is not None, build.unavailable_reason(native_wavenet.KERNEL)
+    stepper = native_stepper.stepper(model, seq)
+    assert stepper is not None, build.unavailable_reason(wavenet_step.KERNEL)
     return stepper
 
 
@@ -134,11 +134,11 @@ def test_wavenet_uses_the_c_kernel_where_it_builds_and_the_pytorch_queues_withou
     spec, hparams = WAVENET
     model = build_model("wavenet", spec, **hparams)
     seq = torch.zeros(2, 9, dtype=torch.long)
-    expected = QueueStepper if build.compiler() is None else native_wavenet.NativeQueueStepper
+    expected = QueueStepper if build.compiler() is None else native_stepper.NativeQueueStepper
     assert type(model.stepper(seq)) is expected
     with build.switched_off_within():
         assert type(model.stepper(seq)) is QueueStepper
-        assert "ARSTUDIO_NATIVE" in build.unavailable_reason(native_wavenet.KERNEL)
+        assert "ARSTUDIO_NATIVE" in build.unavailable_reason(wavenet_step.KERNEL)
     assert type(model.double().stepper(seq)) is QueueStepper
     assert type(model.stepper(seq, use_cache=False)) is RecomputeStepper
 

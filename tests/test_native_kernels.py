@@ -11,8 +11,8 @@ import torch
 from arstudio.data import DataSpec
 from arstudio.data.paths import cache_dir
 from arstudio.models import build_model
-from arstudio.models.wavenet import native_stepper as native_wavenet
-from arstudio.native import build
+from arstudio.models.wavenet import native_stepper
+from arstudio.native import build, wavenet_step
 
 SOURCE = b"int answer(void) { return 42; }\n"
 
@@ -20,7 +20,7 @@ SOURCE = b"int answer(void) { return 42; }\n"
 def test_a_kernel_is_built_into_the_data_folder_and_loads() -> None:
     if build.compiler() is None:
         pytest.skip("no C compiler here")
-    assert build.load(native_wavenet.KERNEL) is not None, build.unavailable_reason(native_wavenet.KERNEL)
+    assert build.load(wavenet_step.KERNEL) is not None, build.unavailable_reason(wavenet_step.KERNEL)
     built = list((cache_dir() / "native").glob("wavenet_step-*.so"))
     assert len(built) == 1
 
@@ -52,7 +52,7 @@ def test_the_wavenet_kernel_refuses_values_outside_the_levels(value: int) -> Non
         pytest.skip("no C compiler here")
     model = build_model("wavenet", DataSpec("audio", (20,), 16), residual_channels=4, dilation_channels=4,
                         skip_channels=4, layers_per_cycle=2, cycles=1)
-    stepper = native_wavenet.stepper(model, torch.zeros(2, 20, dtype=torch.long))
+    stepper = native_stepper.stepper(model, torch.zeros(2, 20, dtype=torch.long))
     assert stepper is not None
     stepper.logits(0)
     stepper.commit(0, torch.tensor([3, value]))

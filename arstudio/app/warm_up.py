@@ -16,7 +16,7 @@ def _import_lazily_loaded_modules() -> None:
     import torch
 
     from arstudio.data.builtin_digits import load_digits_arrays
-    from arstudio.models.wavenet.native_stepper import kernel
+    from arstudio.native.wavenet_step import kernel
 
     torch.optim.AdamW([torch.zeros(1, requires_grad=True)])
     load_digits_arrays()

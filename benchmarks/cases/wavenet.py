@@ -6,8 +6,9 @@ import torch
 
 from arstudio.data import dataset_spec
 from arstudio.models import build_model
-from arstudio.models.wavenet.native_stepper import KERNEL, NativeQueueStepper
+from arstudio.models.wavenet.native_stepper import NativeQueueStepper
 from arstudio.native import build
+from arstudio.native.wavenet_step import KERNEL
 from arstudio.sampling import SamplerConfig, generate
 from benchmarks.core import Case, Context, Measure, Outcome, at_least, at_most
 

@@ -1,6 +1,6 @@
-"""Fast WaveNet generation in one C call per step (arstudio/native/wavenet_step.c).
+"""Fast WaveNet generation in one C call per step (arstudio/native/wavenet_step.c, bound in wavenet_step.py).
 
-The PyTorch queue stepper (fast_wavenet.py) is already down to four operations a layer; what is
+The PyTorch queue stepper (queue_stepper.py) is already down to four operations a layer; what is
 left is the fixed cost of about fifty calls into torch per sample, which at 8 kHz is most of the
 real-time budget. The C kernel does the same arithmetic with one call per step. It is used for
 float32 models on the CPU when the kernel builds; otherwise `stepper` gives None and the caller
@@ -10,38 +10,20 @@ falls back to the PyTorch stepper, which gives the same logits to float rounding
 from __future__ import annotations
 
 import ctypes
-from typing import TYPE_CHECKING
 
 import torch
 from torch import Tensor
 
 from arstudio.models.steppers import Stepper
-from arstudio.native import build
-
-if TYPE_CHECKING:
-    from arstudio.models.wavenet.model import WaveNet
-
-KERNEL = "wavenet_step"
-_float_p = ctypes.POINTER(ctypes.c_float)
-
-
-class NetStruct(ctypes.Structure):
-    """The kernel's `Net`: sizes and weight pointers (the field order is the C struct's)."""
-
-    _fields_ = [
-        *((name, ctypes.c_int32) for name in ("residual", "dilation_channels", "skip", "hidden", "levels", "layers")),
-        ("dilations", ctypes.POINTER(ctypes.c_int32)),
-        *((name, _float_p) for name in (
-            "input_present", "input_past", "dilated_present", "dilated_past", "dilated_bias", "residual_weight",
-            "residual_bias", "skip_weight", "skip_bias", "hidden_weight", "hidden_bias", "out_weight", "out_bias")),
-    ]
+from arstudio.models.wavenet.layers import DilatedNetwork
+from arstudio.native.wavenet_step import FloatPointer, IntPointer, NetStruct, kernel
 
 
 class KernelWeights:
     """The model's weights laid out [in][out] for the kernel; owns the tensors the struct points into."""
 
     @torch.no_grad()
-    def __init__(self, model: WaveNet) -> None:
+    def __init__(self, model: DilatedNetwork) -> None:
         blocks = list(model.blocks)
         embed = torch.cat([model.embed.weight, model.start[None]]).float()
         conv = model.input_conv
@@ -72,26 +54,13 @@ class KernelWeights:
         self.skip, self.levels = hp["skip_channels"], model.spec.levels
         self.queue_width = sum(model.dilations) * self.residual
         self.scratch_width = self.residual + 2 * self.dilation_channels + 2 * self.skip
-        pointers = {name: ctypes.cast(t.data_ptr(), ctypes.POINTER(ctypes.c_int32) if name == "dilations" else _float_p)
+        pointers = {name: ctypes.cast(t.data_ptr(), IntPointer if name == "dilations" else FloatPointer)
                     for name, t in self.tensors.items()}
         self.struct = NetStruct(self.residual, self.dilation_channels, self.skip, self.skip, self.levels,
                                 len(blocks), **pointers)
 
 
-def kernel() -> ctypes._CFuncPtr | None:
-    """The loaded `wavenet_step`, or None when the kernel is unavailable (see `build.unavailable_reason`)."""
-    library = build.load(KERNEL)
-    if library is None:
-        return None
-    step = library.wavenet_step
-    if step.argtypes is None:
-        step.restype = ctypes.c_int32
-        step.argtypes = [ctypes.POINTER(NetStruct), ctypes.c_int32, ctypes.c_int64, ctypes.c_void_p, ctypes.c_int64,
-                         ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p]
-    return step
-
-
-def stepper(model: WaveNet, seq: Tensor) -> NativeQueueStepper | None:
+def stepper(model: DilatedNetwork, seq: Tensor) -> NativeQueueStepper | None:
     """The C-kernel stepper for `model`, or None where it does not apply (GPU, not float32, no kernel)."""
     if seq.device.type != "cpu" or model.embed.weight.device.type != "cpu":
         return None
@@ -104,9 +73,9 @@ def stepper(model: WaveNet, seq: Tensor) -> NativeQueueStepper | None:
 class NativeQueueStepper(Stepper):
     """Fast WaveNet (Paine et al., 2016) with one C call per step: a queue of past inputs per layer."""
 
-    model: WaveNet
+    model: DilatedNetwork
 
-    def __init__(self, model: WaveNet, seq: Tensor, step: ctypes._CFuncPtr) -> None:
+    def __init__(self, model: DilatedNetwork, seq: Tensor, step: ctypes._CFuncPtr) -> None:
         super().__init__(model, seq.to(torch.int64).contiguous())
         self.step = step
         self.weights = KernelWeights(model)

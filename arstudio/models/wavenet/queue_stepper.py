@@ -24,15 +24,13 @@ step is the sum of two table rows.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import torch
 from torch import Tensor
 
+from arstudio.models.layers import sigmoid_gate_order, sigmoid_gate_rows
 from arstudio.models.steppers import Stepper
-
-if TYPE_CHECKING:
-    from arstudio.models.wavenet.model import WaveNet
+from arstudio.models.wavenet.layers import DilatedNetwork
 
 
 @dataclass
@@ -69,7 +67,7 @@ class FusedWeights:
 
     @classmethod
     @torch.no_grad()
-    def from_model(cls, model: WaveNet) -> FusedWeights:
+    def from_model(cls, model: DilatedNetwork) -> FusedWeights:
         embed, start = model.embed.weight.detach(), model.start.detach()
         conv = model.input_conv
         past, present, bias = conv.weight[:, :, 0].detach(), conv.weight[:, :, 1].detach(), conv.bias.detach()
@@ -84,9 +82,8 @@ class FusedWeights:
         layers = []
         for block in model.blocks:
             weight, conv_bias = block.dilated.weight.detach(), block.dilated.bias.detach()
-            half = weight.shape[0] // 2
-            order = torch.cat([torch.arange(half, 2 * half), torch.arange(half)])
-            scale = torch.cat([torch.ones(half), torch.full((half,), 2.0)]).to(weight)
+            order, scale = sigmoid_gate_order(weight.shape[0] // 2)
+            scale = scale.to(weight)
             now, before = ((weight[order, :, k] * scale[:, None]).t() for k in (1, 0))
             conv_bias = conv_bias[order] * scale
             initial = conv_bias + residual_bias @ now
@@ -105,8 +102,7 @@ class FusedWeights:
 
 def gate_rows(conv: torch.nn.Conv1d) -> Tensor:
     """A 1x1 convolution [out, D] as rows [-W; 2W] for the gate [sigmoid(b) | sigmoid(2a) sigmoid(b)]."""
-    w = conv.weight[:, :, 0].detach().t()
-    return torch.cat([-w, 2 * w])
+    return sigmoid_gate_rows(conv.weight[:, :, 0].detach().t())
 
 
 class Rings:
@@ -170,9 +166,9 @@ class QueueStepper(Stepper):
     zero padding of the convolutions.
     """
 
-    model: WaveNet
+    model: DilatedNetwork
 
-    def __init__(self, model: WaveNet, seq: Tensor) -> None:
+    def __init__(self, model: DilatedNetwork, seq: Tensor) -> None:
         super().__init__(model, seq)
         self.weights = w = FusedWeights.from_model(model)
         self.next_step = 0

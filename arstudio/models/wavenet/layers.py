@@ -1,0 +1,46 @@
+"""WaveNet's network parts: the gated residual block, and what the cached steppers read of the model.
+
+The model (model.py) stacks the blocks; the queue steppers (queue_stepper.py, native_stepper.py)
+rearrange their weights for one step at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any, Protocol
+
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from arstudio.data import DataSpec
+from arstudio.models.layers import gate
+
+
+class ResidualBlock(nn.Module):
+    def __init__(self, residual: int, dilation_ch: int, skip: int, dilation: int) -> None:
+        super().__init__()
+        self.dilation = dilation
+        self.dilated = nn.Conv1d(residual, 2 * dilation_ch, kernel_size=2, dilation=dilation)
+        self.residual = nn.Conv1d(dilation_ch, residual, 1)
+        self.skip = nn.Conv1d(dilation_ch, skip, 1)
+
+    def forward(self, h: Tensor) -> tuple[Tensor, Tensor]:
+        gated = gate(self.dilated(F.pad(h, (self.dilation, 0))))
+        return h + self.residual(gated), self.skip(gated)
+
+
+class DilatedNetwork(Protocol):
+    """What the cached steppers read of a WaveNet: its embedding, blocks and head."""
+
+    spec: DataSpec
+    hparams: dict[str, Any]
+    embed: nn.Embedding
+    start: Tensor
+    """The learned input vector in front of the first value."""
+    input_conv: nn.Conv1d
+    blocks: Sequence[ResidualBlock]
+    dilations: list[int]
+    head_hidden: nn.Conv1d
+    head_out: nn.Conv1d
+
+    def parameters(self, recurse: bool = True) -> Iterator[nn.Parameter]: ...
