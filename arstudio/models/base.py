@@ -15,7 +15,9 @@ from arstudio.models.steppers import RecomputeStepper, Stepper
 class ARModel(nn.Module):
     """p(x) = prod_i p(x[order[i]] | x[order[:i]]) over the variables of a DataSpec.
 
-    Subclasses implement `logits`. Positions are flat indices into a tensor of `spec.shape`.
+    Subclasses implement `logits`; families that compute in chain-rule order derive from SequenceModel
+    and implement `sequence_logits` instead. Positions are flat indices into a tensor of `spec.shape`.
+    Which data kinds a family accepts is checked by its catalog entry (FamilyInfo) before it is built.
     """
 
     family: str = ""
@@ -89,9 +91,13 @@ class ARModel(nn.Module):
             )
 
 
-def require_kind(family: str, spec: DataSpec, kinds: tuple[str, ...]) -> None:
-    if spec.kind not in kinds:
-        raise UserError(
-            f"{family} cannot model {spec.kind} data; it accepts {', '.join(kinds)}. "
-            "Choose another family or data set."
-        )
+class SequenceModel(ARModel):
+    """A family that computes its conditionals in chain-rule order: `logits` follows from `sequence_logits`."""
+
+    def sequence_logits(self, seq: Tensor) -> Tensor:
+        """seq [B, L] in chain-rule order -> logits [B, L, K]; step t depends on seq[:, :t] only."""
+        raise NotImplementedError
+
+    def logits(self, x: Tensor) -> Tensor:
+        self.check_input(x)
+        return self.from_sequence(self.sequence_logits(self.to_sequence(x)))

@@ -33,6 +33,14 @@ class FamilyInfo:
     def accepts(self, spec: DataSpec) -> bool:
         return spec.kind in self.kinds
 
+    def require_accepts(self, spec: DataSpec) -> None:
+        """The one check of a spec's data kind against the family, with what to do about it."""
+        if not self.accepts(spec):
+            raise UserError(
+                f"{self.title} cannot model {spec.kind} data; it accepts {', '.join(self.kinds)}. "
+                "Choose another family or data set."
+            )
+
 
 FAMILIES: dict[str, FamilyInfo] = {
     "nade": FamilyInfo("nade", "NADE", "Neural autoregressive density estimator with one shared hidden layer.",
@@ -59,11 +67,7 @@ def family_info(family: str) -> FamilyInfo:
 def build_model(family: str, spec: DataSpec, **hparams: Any) -> ARModel:
     """A freshly initialised model of `family` for `spec`; unspecified hyper-parameters take defaults."""
     info = family_info(family)
-    if not info.accepts(spec):
-        raise UserError(
-            f"{info.title} cannot model {spec.kind} data; it accepts {', '.join(info.kinds)}. "
-            "Choose another family or data set."
-        )
+    info.require_accepts(spec)
     unknown = sorted(set(hparams) - set(info.defaults))
     if unknown:
         raise UserError(

@@ -18,7 +18,8 @@ from torch import Tensor, nn
 
 from arstudio.data import DataSpec
 from arstudio.errors import UserError
-from arstudio.models.base import ARModel, require_kind
+from arstudio.models.base import ARModel
+from arstudio.models.layers import unit_interval
 from arstudio.models.orderings import make_ordering, random_ordering
 
 KINDS = ("binary", "image")
@@ -82,7 +83,6 @@ class MADE(ARModel):
         ensemble: int,
         seed: int,
     ) -> None:
-        require_kind("MADE", spec, KINDS)
         if num_masks < 1 or layers < 1 or hidden < 1:
             raise UserError("MADE needs at least one mask, one hidden layer and one hidden unit.")
         super().__init__(spec, dict(hidden=hidden, layers=layers, ordering=ordering, num_masks=num_masks,
@@ -135,7 +135,7 @@ class MADE(ARModel):
         flat = x.flatten(1)
         if self.one_hot:
             return F.one_hot(flat, self.spec.levels).to(self.output.weight.dtype).flatten(1)
-        return flat.to(self.output.weight.dtype) * (2.0 / (self.spec.levels - 1)) - 1.0
+        return unit_interval(flat, self.spec.levels, self.output.weight.dtype)
 
     def logits(self, x: Tensor) -> Tensor:
         self.check_input(x)

@@ -13,7 +13,7 @@ import torch
 from torch import Tensor, nn
 
 from arstudio.data import DataSpec
-from arstudio.models.base import ARModel, require_kind
+from arstudio.models.base import SequenceModel
 from arstudio.models.orderings import make_ordering
 from arstudio.models.steppers import Stepper
 
@@ -26,11 +26,10 @@ HELP = {
 }
 
 
-class NADE(ARModel):
+class NADE(SequenceModel):
     family = "nade"
 
     def __init__(self, spec: DataSpec, hidden: int, ordering: str, ordering_seed: int) -> None:
-        require_kind("NADE", spec, KINDS)
         super().__init__(spec, {"hidden": hidden, "ordering": ordering, "ordering_seed": ordering_seed})
         dims = spec.dims
         self.order = make_ordering(spec, ordering, ordering_seed)
@@ -46,10 +45,6 @@ class NADE(ARModel):
         a = torch.cumsum(contributions, dim=1) - contributions + self.c
         logit_one = (torch.sigmoid(a) * self.V).sum(-1) + self.b
         return torch.stack([torch.zeros_like(logit_one), logit_one], dim=-1)
-
-    def logits(self, x: Tensor) -> Tensor:
-        self.check_input(x)
-        return self.from_sequence(self.sequence_logits(self.to_sequence(x)))
 
     def stepper(self, seq: Tensor, use_cache: bool = True) -> Stepper:
         return NADEStepper(self, seq) if use_cache else super().stepper(seq, use_cache)

@@ -16,7 +16,7 @@ from torch import Tensor, nn
 
 from arstudio.data import DataSpec
 from arstudio.errors import UserError
-from arstudio.models.base import ARModel, require_kind
+from arstudio.models.base import SequenceModel
 from arstudio.models.steppers import Stepper
 
 KINDS = ("text", "audio", "binary", "image")
@@ -91,12 +91,11 @@ class Block(nn.Module):
         return h + self.mlp(self.ln2(h))
 
 
-class Transformer(ARModel):
+class Transformer(SequenceModel):
     family = "transformer"
 
     def __init__(self, spec: DataSpec, d_model: int, layers: int, heads: int, mlp_ratio: int, positions: str,
                  dropout: float) -> None:
-        require_kind("Transformer", spec, KINDS)
         if d_model % heads or (d_model // heads) % 2:
             raise UserError(f"d_model ({d_model}) must split into {heads} heads of an even width.")
         if positions not in ("rotary", "learned"):
@@ -159,10 +158,6 @@ class Transformer(ARModel):
         """seq [B, T] with T <= context -> logits [B, T, K]; step t depends on seq[:, :t]."""
         start = torch.full_like(seq[:, :1], self.start_token)
         return self.forward_tokens(torch.cat([start, seq[:, :-1]], dim=1))
-
-    def logits(self, x: Tensor) -> Tensor:
-        self.check_input(x)
-        return self.from_sequence(self.sequence_logits(self.to_sequence(x)))
 
     def stepper(self, seq: Tensor, use_cache: bool = True) -> Stepper:
         return KVCacheStepper(self, seq) if use_cache else super().stepper(seq, use_cache)

@@ -16,9 +16,10 @@ from torch import Tensor, nn
 
 from arstudio.data import DataSpec
 from arstudio.errors import UserError
-from arstudio.models.base import ARModel, require_kind
+from arstudio.models.base import SequenceModel
 from arstudio.models.steppers import Stepper
-from arstudio.models.wavenet import native_stepper as native_wavenet
+from arstudio.models.wavenet import native_stepper
+from arstudio.models.wavenet.layers import ResidualBlock
 from arstudio.models.wavenet.queue_stepper import QueueStepper
 
 KINDS = ("audio", "text")
@@ -40,27 +41,11 @@ HELP = {
 }
 
 
-class ResidualBlock(nn.Module):
-    def __init__(self, residual: int, dilation_ch: int, skip: int, dilation: int) -> None:
-        super().__init__()
-        self.dilation = dilation
-        self.dilated = nn.Conv1d(residual, 2 * dilation_ch, kernel_size=2, dilation=dilation)
-        self.residual = nn.Conv1d(dilation_ch, residual, 1)
-        self.skip = nn.Conv1d(dilation_ch, skip, 1)
-
-    def forward(self, h: Tensor) -> tuple[Tensor, Tensor]:
-        z = self.dilated(F.pad(h, (self.dilation, 0)))
-        a, b = z.chunk(2, dim=1)
-        gated = torch.tanh(a) * torch.sigmoid(b)
-        return h + self.residual(gated), self.skip(gated)
-
-
-class WaveNet(ARModel):
+class WaveNet(SequenceModel):
     family = "wavenet"
 
     def __init__(self, spec: DataSpec, residual_channels: int, dilation_channels: int, skip_channels: int,
                  layers_per_cycle: int, cycles: int) -> None:
-        require_kind("WaveNet", spec, KINDS)
         if layers_per_cycle < 1 or cycles < 1:
             raise UserError("WaveNet needs at least one layer per cycle and one cycle.")
         super().__init__(spec, dict(residual_channels=residual_channels, dilation_channels=dilation_channels,
@@ -98,11 +83,7 @@ class WaveNet(ARModel):
         out = self.head_out(torch.relu(self.head_hidden(torch.relu(skip))))
         return out.transpose(1, 2)
 
-    def logits(self, x: Tensor) -> Tensor:
-        self.check_input(x)
-        return self.from_sequence(self.sequence_logits(self.to_sequence(x)))
-
     def stepper(self, seq: Tensor, use_cache: bool = True) -> Stepper:
         if not use_cache:
             return super().stepper(seq, use_cache)
-        return native_wavenet.stepper(self, seq) or QueueStepper(self, seq)
+        return native_stepper.stepper(self, seq) or QueueStepper(self, seq)
