@@ -10,7 +10,7 @@ from arstudio.data import DataSpec
 from arstudio.data.export import waveform
 from arstudio.models.base import ARModel
 from arstudio.sampling import GenerationResult
-from arstudio.ui.audio.compare import AudioCompareView, mean_log_likelihood
+from arstudio.ui.audio.compare_view import AudioCompareView, mean_log_likelihood
 from arstudio.ui.common.preset_queue import PresetQueue
 
 

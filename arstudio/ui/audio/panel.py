@@ -25,7 +25,7 @@ from arstudio.app.model_source import LoadedModel
 from arstudio.data import DataSpec
 from arstudio.data.export import waveform
 from arstudio.errors import UserError
-from arstudio.ui.audio.compare import AudioCompareView
+from arstudio.ui.audio.compare_view import AudioCompareView
 from arstudio.ui.audio.comparison import AudioComparison
 from arstudio.ui.audio.controls import PrimerForm, double_spin, strategy_form
 from arstudio.ui.audio.files import ask_primer_path, ask_wav_path, write_wav

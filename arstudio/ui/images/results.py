@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
-from arstudio.ui.images.compare import CompareView
+from arstudio.ui.images.compare_view import CompareView
 from arstudio.ui.images.completion_grid import CompletionGrid
 
 
