@@ -11,6 +11,7 @@ from arstudio.errors import UserError
 from arstudio.models.base import ARModel
 from arstudio.training.checkpoint import load_checkpoint
 from arstudio.training.device import resolve_device
+from arstudio.training.run_checkpoint import run_checkpoint
 from arstudio.training.run_store import RunStore
 
 
@@ -53,7 +54,7 @@ def load_checkpoint_model(path: str | Path, name: str | None = None) -> LoadedMo
 
 
 def load_run_model(registry: RunStore, run_id: int) -> LoadedModel:
+    """A run's newest checkpoint (`run_checkpoint`: `last`, or `best` when that is newer or the only one)."""
+    path = run_checkpoint(registry, run_id)
     run = registry.get(run_id)
-    if not run.checkpoint or not Path(run.checkpoint).exists():
-        raise UserError(f"Run {run_id} has no checkpoint yet; train it for a few steps first.")
-    return load_checkpoint_model(run.checkpoint, f"#{run.id} {run.name}")
+    return load_checkpoint_model(path, f"#{run.id} {run.name}")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-from pathlib import Path
 
 import torch
 
@@ -20,6 +19,7 @@ from arstudio.training.checkpoint import Checkpoint, load_checkpoint
 from arstudio.training.config import TrainConfig
 from arstudio.training.device import resolve_device
 from arstudio.training.evaluate import bits_per_dim, mean_nll
+from arstudio.training.run_checkpoint import run_checkpoint
 from arstudio.training.run_store import RunStore
 from arstudio.training.trainer import Trainer
 
@@ -55,16 +55,18 @@ def run_runs(args: argparse.Namespace) -> int:
 def run_train(args: argparse.Namespace) -> int:
     main_process = int(os.environ.get("RANK", "0")) == 0
     registry = RunStore(args.runs_dir) if main_process else None
+    saving = {} if args.checkpoint_seconds is None else {"checkpoint_seconds": args.checkpoint_seconds}
     if args.resume is not None:
         if registry is None:
             raise UserError("Resume a run in a single process, or pass --resume on every rank with rank 0 first.")
         stored = TrainConfig.from_json(registry.get(args.resume).config)
         config = TrainConfig.from_json(
-            {**stored.to_json(), "steps": args.steps or stored.steps, "compile": args.compile})
+            {**stored.to_json(), "steps": args.steps or stored.steps, "compile": args.compile, **saving})
     else:
         config = TrainConfig(
             family=args.family, dataset=args.dataset, steps=args.steps or 2000, batch_size=args.batch_size, lr=args.lr,
             device=args.device, seed=args.seed, name=args.name, eval_every=args.eval_every, compile=args.compile,
+            **saving,
             hparams=parse_assignments(args.hparam, "hyper-parameter"),
             dataset_options=parse_assignments(args.data_option, "data option"),
         )
@@ -106,10 +108,7 @@ def encode_prompt(prompt: str, checkpoint: Checkpoint) -> torch.Tensor:
 
 def _load(args: argparse.Namespace) -> Checkpoint:
     if args.run is not None:
-        record = RunStore(args.runs_dir).get(args.run)
-        if not record.checkpoint or not Path(record.checkpoint).exists():
-            raise UserError(f"Run {args.run} has no checkpoint yet; train it first.")
-        return load_checkpoint(record.checkpoint)
+        return load_checkpoint(run_checkpoint(RunStore(args.runs_dir), args.run))
     return load_checkpoint(args.checkpoint)
 
 

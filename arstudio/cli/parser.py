@@ -41,12 +41,15 @@ def build_parser() -> argparse.ArgumentParser:
                             "compiler is present), on or off (default auto)")
     train.add_argument("--name", default=None, help="a name for the run")
     train.add_argument("--eval-every", type=int, default=200, help="steps between validation passes")
+    train.add_argument("--checkpoint-seconds", type=float, default=None, metavar="SECONDS",
+                       help="also save the last checkpoint after this many seconds of training (default 60), so a "
+                            "killed run loses at most that much")
     train.add_argument("--hparam", action="append", default=[], metavar="KEY=VALUE",
                        help="a model hyper-parameter, e.g. --hparam hidden=128 (repeatable)")
     train.add_argument("--data-option", action="append", default=[], metavar="KEY=VALUE",
                        help="a data set option, e.g. --data-option context=128 (repeatable)")
     train.add_argument("--resume", type=int, default=None, metavar="RUN_ID",
-                       help="continue a stopped run from its last checkpoint")
+                       help="continue a stopped or interrupted run from its newest checkpoint (last or best)")
     _runs_dir(train)
 
     evaluate = commands.add_parser("eval", help="negative log-likelihood of a trained model on a split")

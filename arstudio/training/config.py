@@ -10,6 +10,9 @@ from arstudio.errors import UserError
 from arstudio.training.compilation import check_choice
 
 POSITIONS_PER_BATCH = 8192
+CHECKPOINT_SECONDS = 60.0
+"""Default seconds of training between saves of `last` (besides every `checkpoint_every` steps), so a killed
+run loses at most about this much, whatever its step time."""
 LEARNING_RATES = {"nade": 3e-3, "made": 3e-3, "pixelcnn": 3e-3, "wavenet": 3e-3, "transformer": 1e-3}
 
 
@@ -33,6 +36,8 @@ class TrainConfig:
     eval_every: int = 200
     eval_examples: int = 512
     checkpoint_every: int = 500
+    checkpoint_seconds: float = CHECKPOINT_SECONDS
+    """`last` is also saved when this many seconds have passed since the last save (checked between steps)."""
     name: str | None = None
     compile: str = "auto"
     """auto, on or off: whether the log-likelihood goes through torch.compile (see training/compilation.py)."""
@@ -45,6 +50,10 @@ class TrainConfig:
         _positive_int("evaluation interval", self.eval_every)
         _positive_int("number of evaluation examples", self.eval_examples)
         _positive_int("checkpoint interval", self.checkpoint_every)
+        if isinstance(self.checkpoint_seconds, bool) or not isinstance(self.checkpoint_seconds, (int, float)) \
+                or not (math.isfinite(self.checkpoint_seconds) and self.checkpoint_seconds > 0):
+            raise UserError(f"The checkpoint interval in seconds must be a positive number, got "
+                            f"{self.checkpoint_seconds!r}.")
         if self.lr is not None and not (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and self.lr > 0):
             raise UserError(f"The learning rate must be a positive number, got {self.lr!r}.")
         if not (math.isfinite(self.grad_clip) and self.grad_clip >= 0):

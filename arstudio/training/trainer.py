@@ -1,8 +1,9 @@
 """The training loop: AdamW with warm-up and cosine decay, live events, pause/stop from any thread.
 
 A Trainer runs one run of the registry. Events go to a plain callback; metrics go to SQLite in
-batches; checkpoints (last and best) go to the run's folder. Stop, a finished run and every
-error leave a usable checkpoint and an honest status behind.
+batches; checkpoints (last and best) go to the run's folder, `last` every `checkpoint_every` steps and
+every `checkpoint_seconds` of training. Stop, a finished run and every error leave a usable checkpoint and
+an honest status behind; a killed process loses at most the training since the last save.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from arstudio.training.device import resolve_device
 from arstudio.training.distributed import Distributed
 from arstudio.training.evaluate import bits_per_dim, mean_nll
 from arstudio.training.events import EvalEvent, NoticeEvent, StatusEvent, StepEvent, TrainEvent
+from arstudio.training.run_checkpoint import run_slots
 from arstudio.training.run_store import RunStore
 
 METRICS_FLUSH_SECONDS = 1.0
@@ -49,8 +51,12 @@ class TrainSummary:
 
 class Trainer:
     def __init__(self, config: TrainConfig, registry: RunStore | None = None,
-                 callback: EventCallback | None = None, resume_run: int | None = None) -> None:
+                 callback: EventCallback | None = None, resume_run: int | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.config = config
+        self.clock = clock
+        """Seconds, for the time-based checkpoint (tests pass a fake clock)."""
+        self._saved_at = clock()
         self.dist = Distributed.from_environment()
         self.registry = registry if self.dist.is_main else None
         self.callback = callback
@@ -102,10 +108,11 @@ class Trainer:
                 self.run_id = self.registry.create_run(
                     config.name or f"{config.family} on {config.dataset}", config.family, config.dataset,
                     model.hparams, config.to_json(), str(device))
-            slots = CheckpointSlots(self.registry.run_dir(self.run_id) / "checkpoints")
+            slots = run_slots(self.registry, self.run_id)
         if self.resume_run is not None:
             step, best = self._restore(slots, model, optimizer, batches, device)
             if self.registry is not None:
+                self.registry.forget_metrics_after(self.run_id, step)
                 self.registry.set_status(self.run_id, "running")
         wrapped = self._log_prob(model, device, step)
         self.batch_size = config.examples_per_batch(train.spec.dims)
@@ -113,6 +120,7 @@ class Trainer:
         status, test_nll = "running", None
         self._emit(StatusEvent("running", step))
         started = time.monotonic()
+        self._saved_at = self.clock()
         try:
             while step < config.steps:
                 if not self._wait_if_paused(step):
@@ -149,7 +157,8 @@ class Trainer:
                         if slots is not None:
                             self._save(slots.save_best, model, optimizer, batches, step, best, val_nll=val)
                             self.registry.update_run(self.run_id, best_val_nll=best)
-                if slots is not None and step % config.checkpoint_every == 0:
+                if slots is not None and (step % config.checkpoint_every == 0
+                                          or self.clock() - self._saved_at >= config.checkpoint_seconds):
                     self._save(slots.save_last, model, optimizer, batches, step, best)
             else:
                 status = "finished"
@@ -165,7 +174,7 @@ class Trainer:
                 raise
             raise error from exc
         self._finish(slots, model, optimizer, batches, step, best, status, test_nll, "")
-        return TrainSummary(self.run_id, status, step, best, test_nll, slots.last if slots is not None else None)
+        return TrainSummary(self.run_id, status, step, best, test_nll, slots.newest() if slots is not None else None)
 
     def _log_prob(self, model: ARModel, device: torch.device, step: int) -> Callable[[Tensor], Tensor]:
         """The model's log-likelihood as the loop calls it: wrapped for several processes, compiled where it helps."""
@@ -235,16 +244,22 @@ class Trainer:
               batches: torch.Generator, step: int, best: float | None, **kwargs: float) -> Path | None:
         meta = {"step": step, "dataset": self.config.dataset, "dataset_options": self.config.dataset_options,
                 "run_id": self.run_id, "config": self.config.to_json(), "best_validation_nll": best}
+        self._flush(force=True)  # the store holds every step a checkpoint holds, so a resume continues its curve
         extra = {"rng/batches": batches.get_state(), "rng/torch": torch.get_rng_state()}
         if torch.cuda.is_available():
             extra["rng/cuda"] = torch.cuda.get_rng_state()
-        return save(model, optimizer, meta=meta, extra_tensors=extra, **kwargs)
+        path = save(model, optimizer, meta=meta, extra_tensors=extra, **kwargs)
+        if path is not None:
+            self._saved_at = self.clock()
+        return path
 
     def _restore(self, slots: CheckpointSlots | None, model: ARModel, optimizer, batches: torch.Generator,
                  device: torch.device) -> tuple[int, float | None]:
-        if slots is None or not slots.last_exists():
-            raise UserError(f"Run {self.resume_run} has no checkpoint to resume from.")
-        checkpoint = load_checkpoint(slots.last, family=self.config.family, device=str(device))
+        newest = slots.newest() if slots is not None else None
+        if newest is None:
+            raise UserError(f"Run {self.resume_run} has no checkpoint to resume from: it ended before its first "
+                            "save. Start a new run with the same settings instead.")
+        checkpoint = load_checkpoint(newest, family=self.config.family, device=str(device))
         model.load_state_dict(checkpoint.model.state_dict())
         if checkpoint.optimizer_state is not None:
             optimizer.load_state_dict(checkpoint.optimizer_state)
@@ -259,8 +274,9 @@ class Trainer:
         if slots is not None and step > 0 and _weights_finite(model):
             self._save(slots.save_last, model, optimizer, batches, step, best)
         if self.registry is not None:
+            newest = slots.newest() if slots is not None else None
             self.registry.update_run(self.run_id, steps=step, test_nll=test_nll,
-                                     checkpoint=str(slots.last) if slots is not None else None)
+                                     checkpoint=str(newest) if newest is not None else None)
         self._set_status(status, step, message)
         self.dist.barrier()
 

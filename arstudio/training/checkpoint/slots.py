@@ -38,6 +38,14 @@ class CheckpointSlots:
     def best_exists(self) -> bool:
         return self.best.is_file()
 
+    def newest(self) -> Path | None:
+        """The checkpoint to load or resume from: whichever of `last` and `best` records the higher step (`last`
+        on a tie), or None when neither is complete. A run killed between saves may have only `best`, or a `best`
+        newer than its `last`. A damaged header ranks below any readable one (loading it says what is wrong)."""
+        found = [(_recorded_step(path), -rank, path) for rank, path in enumerate((self.last, self.best))
+                 if path.is_file()]
+        return max(found)[2] if found else None
+
     def save_last(
         self,
         model: ARModel,
@@ -71,3 +79,11 @@ class CheckpointSlots:
         except UserError:
             return math.inf
         return float(value) if isinstance(value, (int, float)) else math.inf
+
+
+def _recorded_step(path: Path) -> float:
+    try:
+        step = read_header(path)["meta"].get("step")
+    except UserError:
+        return -math.inf
+    return float(step) if isinstance(step, (int, float)) else -math.inf

@@ -96,6 +96,13 @@ class RunStore:
                 "INSERT INTO metrics (run_id, step, wall_time, split, nll, bpd) VALUES (?, ?, ?, ?, ?, ?)", values
             )
 
+    def forget_metrics_after(self, run_id: int, step: int) -> None:
+        """Delete a run's metric rows past `step`: a run resumed from a checkpoint at `step` logs those steps again
+        (a process killed after its last save logged steps that no checkpoint holds)."""
+        with self._db.write() as conn:
+            self._require(conn, run_id)
+            conn.execute("DELETE FROM metrics WHERE run_id = ? AND step > ?", (run_id, int(step)))
+
     def set_status(self, run_id: int, status: str, error: str | None = None) -> None:
         """Change a run's status. Running or paused makes this process its owner; other statuses end it."""
         if status not in STATUSES:
