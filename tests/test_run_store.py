@@ -256,3 +256,40 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     with pytest.raises(UserError, match="newer ARStudio"):
         RunStore(folder)
+
+
+WRITER = textwrap.dedent("""
+    import sys
+    from arstudio.training.run_store import RunStore
+    store = RunStore(sys.argv[1])
+    shared, writer = int(sys.argv[2]), int(sys.argv[3])
+    own = store.create_run(f"writer {writer}", "made", "bars", {}, {}, "cpu")
+    for step in range(150):
+        store.log_metrics(shared, [(step, float(writer), "train", 1.0, 0.1)] * 4)
+        store.log_metrics(own, [(step, float(writer), "validation", 2.0, 0.2)])
+        store.update_run(own, steps=step)
+    print(own, flush=True)
+""")
+
+
+def test_concurrent_writer_processes_lose_no_metric_row(tmp_path: Path) -> None:
+    runs_dir = tmp_path / "runs"
+    store = RunStore(runs_dir)
+    shared = new_run(store)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(runs_dir), str(shared), str(i)], cwd=REPO,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) for i in range(4)]
+    own = []
+    for child in writers:
+        out, err = child.communicate(timeout=120)
+        assert child.returncode == 0, err
+        own.append(int(out))
+
+    rows = store.metrics(shared, "train")
+    assert len(rows) == 4 * 150 * 4
+    assert sorted({row.wall_time for row in rows}) == [0.0, 1.0, 2.0, 3.0]
+    for run in own:
+        assert [m.step for m in store.metrics(run, "validation")] == list(range(150))
+        assert store.get(run).steps == 149
+    with sqlite3.connect(store.path) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
