@@ -137,3 +137,33 @@ def test_screenshot_after_a_short_run_is_not_blank(make_window, qtbot, tmp_path:
     colours = {image.pixel(x, y) for x in range(0, image.width(), 7) for y in range(0, image.height(), 7)}
     assert path.stat().st_size > 10_000 and len(colours) > 20
 
+
+
+def test_resume_a_stopped_run_from_the_runs_table_and_its_curve_continues(make_window, qtbot) -> None:
+    window = make_window()
+    tiny_setup(window, steps=400)
+    window.setup.lr_spin.setValue(1e-3)
+    qtbot.mouseClick(window.findChild(QPushButton, "trainButton"), LEFT)
+    qtbot.waitUntil(lambda: window.nll.point_count() > 40, timeout=60_000)
+    qtbot.mouseClick(window.findChild(QPushButton, "stopButton"), LEFT)
+    qtbot.waitUntil(lambda: not window.is_training(), timeout=30_000)
+    run = window.registry.runs()[0]
+    assert run.status == "stopped" and 0 < run.steps < 400
+
+    table = window.findChild(QTableWidget, "runsTable")
+    window.runs.refresh()
+    table.selectRow(window.runs.row_of(run.id))
+    qtbot.mouseClick(window.findChild(QPushButton, "runsResumeButton"), LEFT)
+    assert window.is_training(), window.last_error
+    qtbot.waitUntil(lambda: not window.is_training(), timeout=120_000)
+
+    resumed = window.registry.get(run.id)
+    assert resumed.status == "finished" and resumed.steps == 400 and len(window.registry.runs()) == 1
+    steps = [row.step for row in window.registry.metrics(run.id, "train")]
+    assert steps == list(range(1, 401)), "the store holds each step once"
+    drawn = [step for step, _, _ in window.nll.series["live"].train]
+    assert drawn == steps, "the curve before the checkpoint is drawn first, then the new steps"
+
+    table.selectRow(window.runs.row_of(run.id))
+    qtbot.mouseClick(window.findChild(QPushButton, "runsResumeButton"), LEFT)
+    assert not window.is_training() and "finished" in window.last_error

@@ -40,15 +40,29 @@ class TrainingController(QObject):
         super().__init__(parent)
         self.setup, self.nll, self.preview, self.runs, self.registry = setup, nll, preview, runs, registry
         self.session: TrainingSession | None = None
+        self.resumed_run: int | None = None
+        """The run being resumed, until its earlier curve is drawn."""
         self.live_spec = None
         self.progress = QProgressBar(objectName="trainProgress")
         self.progress.setMaximumWidth(260)
         self.progress.hide()
         self.runs_timer = QTimer(self, interval=RUNS_REFRESH_MILLISECONDS, timeout=runs.refresh)
         connect_all((setup.trainRequested, self.start_training), (setup.pause_button.toggled, self._pause_toggled),
-                 (setup.stop_button.clicked, self.stop), (runs.selectionChanged, self._overlay_runs))
+                 (setup.stop_button.clicked, self.stop), (runs.selectionChanged, self._overlay_runs),
+                    (runs.resumeRequested, self.resume_run))
 
-    def start_training(self, config: TrainConfig) -> None:
+    def resume_run(self, run_id: int) -> None:
+        """Continue a stopped or interrupted run from its newest checkpoint, with its own settings."""
+        try:
+            record = self.registry.get(run_id)
+            config = TrainConfig.from_json(record.config)
+        except UserError as exc:
+            self.errorRaised.emit(str(exc))
+            return
+        self.start_training(config, resume_run=run_id, title=f"#{run_id} {record.name}")
+
+    def start_training(self, config: TrainConfig, resume_run: int | None = None, title: str = "") -> None:
+        """Train a new run with `config`, or continue run `resume_run` (its earlier curve is drawn first)."""
         if self.is_training():
             self.errorRaised.emit("A run is already training; stop it first.")
             return
@@ -58,8 +72,9 @@ class TrainingController(QObject):
             self.errorRaised.emit(str(exc))
             return
         self.live_spec = spec
-        self.nll.start_live(config.name or f"{config.family} on {config.dataset}", spec.dims, spec.levels)
-        self.session = session = TrainingSession(config, str(self.registry.runs_dir), self)
+        self.nll.start_live(title or config.name or f"{config.family} on {config.dataset}", spec.dims, spec.levels)
+        self.resumed_run = resume_run
+        self.session = session = TrainingSession(config, str(self.registry.runs_dir), self, resume_run=resume_run)
         connect_all((session.steps, self._on_steps), (session.evaluated, self._on_eval),
                  (session.status, self._on_status), (session.preview, self._on_preview),
                  (session.started, self._on_run_started), (session.finished, self._on_finished),
@@ -68,7 +83,8 @@ class TrainingController(QObject):
         self.progress.setRange(0, config.steps)
         self.progress.setValue(0)
         self.progress.show()
-        self.message.emit(f"Starting {config.family} on {config.dataset}…")
+        verb = f"Resuming run {resume_run}:" if resume_run is not None else "Starting"
+        self.message.emit(f"{verb} {config.family} on {config.dataset}…")
         session.start()
         self.runningChanged.emit(True)
         self.runs_timer.start()
@@ -97,6 +113,9 @@ class TrainingController(QObject):
         self.setup.pause_button.setText("Resume" if paused else "Pause")
 
     def _on_steps(self, events: list[StepEvent]) -> None:
+        if self.resumed_run is not None:
+            self._draw_earlier_curve(self.resumed_run, before=events[0].step)
+            self.resumed_run = None
         self.nll.add_train([(e.step, e.wall_time, e.nll) for e in events])
         last = events[-1]
         self.progress.setValue(last.step)
@@ -108,6 +127,16 @@ class TrainingController(QObject):
         device = getattr(trainer, "device", "")
         self.message.emit(f"step {last.step}/{last.total_steps}   NLL {last.nll:.4f} nats ({last.bpd:.4f} bits/dim)"
                           f"   {last.examples_per_second:,.0f} examples/s   {device}")
+
+    def _draw_earlier_curve(self, run_id: int, before: int) -> None:
+        """The resumed run's points up to its checkpoint, read from the store, so its curve continues."""
+        rows = [row for row in self.registry.metrics(run_id) if row.step < before]
+        train = [(row.step, row.wall_time, row.nll) for row in rows if row.split == "train"]
+        if train:
+            self.nll.add_train(train)
+        for row in rows:
+            if row.split == "validation":
+                self.nll.add_validation(row.step, row.wall_time, row.nll)
 
     def _on_run_started(self, run_id: int) -> None:
         self.runs.refresh()

@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
 from arstudio.errors import UserError
 from arstudio.training.run_store import RunRecord, RunStore
 
+RESUMABLE = ("stopped", "interrupted", "failed")
+"""A finished run has reached its steps; a running or paused one is still going."""
 COLUMNS = ("id", "name", "family", "data set", "status", "steps", "best val NLL", "test NLL", "duration", "device")
 
 
@@ -42,6 +44,7 @@ class SortableItem(QTableWidgetItem):
 class RunsPanel(QWidget):
     selectionChanged = Signal(list)
     openRequested = Signal(int)
+    resumeRequested = Signal(int)
     errorRaised = Signal(str)
 
     def __init__(self, registry: RunStore, parent: QWidget | None = None) -> None:
@@ -63,7 +66,9 @@ class RunsPanel(QWidget):
                                  ("Rename…", self.rename_selected, "Rename the selected run"),
                                  ("Delete…", self.delete_selected, "Delete the selected runs and their files"),
                                  ("Export CSV…", self.export_selected, "Save the metrics of the selected runs"),
-                                 ("Explore", self._open_selected, "Open the run's model in the exploration panels")):
+                                 ("Explore", self._open_selected, "Open the run's model in the exploration panels"),
+                                 ("Resume", self.resume_selected, "Continue the selected stopped or interrupted run "
+                                  "from its newest checkpoint")):
             button = QPushButton(label, objectName=f"runs{label.strip('.…').replace(' ', '')}Button")
             button.setToolTip(tip)
             button.clicked.connect(slot)
@@ -152,6 +157,17 @@ class RunsPanel(QWidget):
                 self.registry.export_csv(ids, path)
             except UserError as exc:
                 self.errorRaised.emit(str(exc))
+
+    def resume_selected(self) -> None:
+        ids = self.selection_for("Select one stopped, interrupted or failed run to resume.", exactly_one=True)
+        if not ids:
+            return
+        status = self.registry.get(ids[0]).status
+        if status not in RESUMABLE:
+            self.errorRaised.emit(f"Run {ids[0]} is {status}; only a stopped, interrupted or failed run can be "
+                                  "resumed. Start a new run with Train instead.")
+            return
+        self.resumeRequested.emit(ids[0])
 
     def _open_selected(self) -> None:
         ids = self.selected_ids()

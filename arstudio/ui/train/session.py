@@ -44,9 +44,10 @@ class Preview:
 class TrainingWorker:
     """Runs the Trainer (on the session's thread) and reports through `events` (a thread-safe queue)."""
 
-    def __init__(self, config: TrainConfig, runs_dir: str) -> None:
+    def __init__(self, config: TrainConfig, runs_dir: str, resume_run: int | None = None) -> None:
         self.config = config
         self.runs_dir = runs_dir
+        self.resume_run = resume_run
         self.events: queue.Queue[tuple[str, Any]] = queue.Queue()
         self.trainer: Trainer | None = None
         self._lock = threading.Lock()
@@ -56,7 +57,7 @@ class TrainingWorker:
         registry = RunStore(self.runs_dir)
         try:
             with self._lock:
-                self.trainer = Trainer(self.config, registry, callback=self._on_event)
+                self.trainer = Trainer(self.config, registry, callback=self._on_event, resume_run=self.resume_run)
                 for action in self._early_controls:
                     getattr(self.trainer, action)()
             return self.trainer.run()
@@ -113,9 +114,11 @@ class TrainingSession(BackgroundJob):
     finished = Signal(object)
     failed = Signal(str)
 
-    def __init__(self, config: TrainConfig, runs_dir: str, parent: QObject | None = None) -> None:
+    def __init__(self, config: TrainConfig, runs_dir: str, parent: QObject | None = None,
+                 resume_run: int | None = None) -> None:
+        """resume_run: continue that run of the store from its newest checkpoint instead of starting one."""
         super().__init__(DRAIN_MILLISECONDS, parent)
-        self.worker = TrainingWorker(config, runs_dir)
+        self.worker = TrainingWorker(config, runs_dir, resume_run)
         self.announced = False
         self.threads_before = torch.get_num_threads()
 
