@@ -22,6 +22,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from arstudio.cli import window
 
             return window.run(args)
+        if args.command == "doctor":
+            from arstudio.cli import doctor
+
+            return doctor.run(args)
         from arstudio.cli import commands
 
         return getattr(commands, f"run_{args.command}")(args)

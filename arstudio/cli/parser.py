@@ -22,6 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("gui", help="open the workbench window (the default)")
     commands.add_parser("families", help="list the model families, the data they accept and their defaults")
     commands.add_parser("datasets", help="list the built-in data sets with their shapes and levels")
+    commands.add_parser("doctor", help="check what this machine has (Qt platform, display, audio, compiler, GPU, "
+                                       "data folder) and say what to install for what is missing")
 
     runs = commands.add_parser("runs", help="list the runs in the registry")
     _runs_dir(runs)

@@ -11,6 +11,8 @@ import os
 import sys
 from pathlib import Path
 
+from arstudio.cli.display import require_x_server
+from arstudio.cli.qt_libraries import require_qt_platform
 from arstudio.errors import UserError
 
 
@@ -23,11 +25,13 @@ def open_gui() -> int:
                                                  or os.environ.get("QT_QPA_PLATFORM")):
         raise UserError("No display found for the workbench window. Run it in a desktop session (or over ssh -X), "
                         "or use the command line: `arstudio train --help`.")
+    if require_qt_platform().platform == "xcb" and sys.platform.startswith("linux"):
+        require_x_server(os.environ.get("DISPLAY", ""))
     try:
         from arstudio.ui.shell.application import run_app
     except ImportError as exc:
-        raise UserError(f"The workbench window needs Qt, which failed to load ({exc}). On Debian or Ubuntu install "
-                        "libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3.") from exc
+        raise UserError(f"The workbench window needs Qt, which failed to load ({exc}). `arstudio doctor` shows "
+                        "which libraries are missing and the line that installs them.") from exc
     return run_app()
 
 
