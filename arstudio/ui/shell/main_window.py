@@ -6,8 +6,8 @@ import json
 import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
@@ -29,6 +29,7 @@ from arstudio.ui.common.dialogs import show_error
 from arstudio.ui.common.fitting_scroll import FittingScrollArea
 from arstudio.ui.common.signals import connect_all
 from arstudio.ui.images.panel import ImagePanel
+from arstudio.ui.shell.geometry import fit_frame_when_shown, place_window, save_window
 from arstudio.ui.shell.help_dialogs import show_about, show_shortcuts
 from arstudio.ui.shell.icons import decorate_buttons
 from arstudio.ui.shell.identity import configure_application_identity
@@ -180,6 +181,12 @@ class MainWindow(QMainWindow):
         self.registry.close()
         event.accept()
 
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if self._placed is not None and self.geometry() == self._placed:  # not resized by the caller since
+            fit_frame_when_shown(self)  # inside the screen, title bar included
+        self._placed = None
+
     def _open_registry(self, runs_dir: str | Path | None) -> RunStore:
         try:
             return RunStore(runs_dir)
@@ -208,11 +215,7 @@ class MainWindow(QMainWindow):
         self.actions_by_name[f"theme-{name}"].setChecked(True)
 
     def _restore_settings(self) -> None:
-        geometry = self.settings.value("window/geometry")
-        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1280, 800)
+        self._placed = place_window(self, self.settings)
         try:
             state = json.loads(self.settings.value("setup/state", "", str) or "{}")
         except json.JSONDecodeError:
@@ -221,5 +224,5 @@ class MainWindow(QMainWindow):
             self.setup.restore(state)
 
     def _save_settings(self) -> None:
-        self.settings.setValue("window/geometry", self.saveGeometry())
+        save_window(self, self.settings)
         self.settings.setValue("setup/state", json.dumps(self.setup.state()))

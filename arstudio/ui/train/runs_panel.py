@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -24,6 +24,11 @@ from arstudio.training.run_store import RunRecord, RunStore
 
 RESUMABLE = ("stopped", "interrupted", "failed")
 """A finished run has reached its steps; a running or paused one is still going."""
+NAME_COLUMN = 1
+TYPICAL_NAME = "made on binary-digits"
+"""The name column is never narrower than this name (a run's default name is "<family> on <data set>")."""
+NAME_WIDEST = 360
+"""px: the name column grows to fit its longest name up to this; a longer one is elided (its tooltip shows it)."""
 COLUMNS = ("id", "name", "family", "data set", "status", "steps", "best val NLL", "test NLL", "duration", "device")
 
 
@@ -56,9 +61,9 @@ class RunsPanel(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.viewport().installEventFilter(self)
+        self.name_width = 0
         self.table.setToolTip("Select several runs to compare their curves")
         buttons = QHBoxLayout()
         self.buttons = {}
@@ -96,13 +101,31 @@ class RunsPanel(QWidget):
         for row, run in enumerate(runs):
             for column, (text, key) in enumerate(_cells(run)):
                 self.table.setItem(row, column, SortableItem(text, key))
+            self.table.item(row, NAME_COLUMN).setToolTip(run.name)
             if run.id in selected:
                 self.table.selectRow(row)
         self.table.blockSignals(False)
         self.table.setSortingEnabled(True)
+        self.fit_columns()
+
+    def fit_columns(self) -> None:
+        """Every column as wide as its contents, the name column at least as wide as a typical name, and the
+        name column takes the width to spare (a narrow table scrolls sideways instead of cutting the name)."""
         # Fitted once per refresh: in ResizeToContents mode every cell written re-measured the whole
         # table, 300 ms for 30 runs, which froze the live plot while a run trained.
         self.table.resizeColumnsToContents()
+        typical = self.table.fontMetrics().horizontalAdvance(TYPICAL_NAME) + 2 * self.table.fontMetrics().height()
+        self.name_width = max(typical, min(self.table.columnWidth(NAME_COLUMN), NAME_WIDEST))
+        self._stretch_name()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self._stretch_name()
+        return super().eventFilter(watched, event)
+
+    def _stretch_name(self) -> None:
+        others = sum(self.table.columnWidth(column) for column in range(len(COLUMNS)) if column != NAME_COLUMN)
+        self.table.setColumnWidth(NAME_COLUMN, max(self.name_width, self.table.viewport().width() - others))
 
     def selected_ids(self) -> list[int]:
         rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
