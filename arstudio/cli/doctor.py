@@ -40,10 +40,7 @@ class Finding:
     status: str
     detail: str
     essential: bool = False
-
-    @property
-    def fails(self) -> bool:
-        return self.essential and self.status not in ("ok", "unknown")
+    """Whether the workbench cannot start until this works ("ok", or "unknown" when it cannot be told)."""
 
 
 def qt_platform() -> Finding:
@@ -177,7 +174,7 @@ def run(args: argparse.Namespace) -> int:
     del args
     lines = findings()
     print(report(lines))
-    failing = [line.topic for line in lines if line.fails]
+    failing = [line.topic for line in lines if line.essential and line.status not in ("ok", "unknown")]
     if failing:
         raise UserError(f"not ready: {', '.join(failing)} (see the lines above). The rest is optional.")
     print(f"\nThe essentials work: the window can open and ARStudio can keep its data in {Path(data_home())}.")
