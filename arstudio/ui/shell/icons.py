@@ -19,7 +19,7 @@ BUTTON_ICONS = {
     "generateButton": "generate", "cancelTextButton": "cancel", "compareButton": "compare",
     "exportMarkdownButton": "save", "exportCsvButton": "export-table",
     "runsRefreshButton": "refresh", "runsRenameButton": "rename", "runsDeleteButton": "delete",
-    "runsExportCSVButton": "export-table", "runsExploreButton": "explore",
+    "runsExportCSVButton": "export-table", "runsExploreButton": "explore", "runsResumeButton": "train",
 }
 """Button object name -> icon name; one table, so panels stay free of icon code."""
 
