@@ -139,3 +139,8 @@ def test_at_1280x800_runs_and_setup_are_readable_without_scrolling(qtbot, tmp_pa
         qtbot.wait(20)
         assert not scroll.verticalScrollBar().isVisible(), family
 
+    window.tabs.setCurrentWidget(window.text_panel)
+    qtbot.wait(20)
+    text_controls = next(area for area in window.text_panel.findChildren(QScrollArea)
+                         if area.objectName() != "compareGrid")
+    assert not text_controls.verticalScrollBar().isVisible(), "the Text panel's controls fit at 1280x800"

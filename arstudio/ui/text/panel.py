@@ -84,7 +84,7 @@ class TextPanel(ExplorerPanel):
         layout.setContentsMargins(4, 4, 8, 4)
         self.prompt_edit = QPlainTextEdit(column, objectName="promptEdit")
         self.prompt_edit.setPlaceholderText("Prompt (may be empty)")
-        self.prompt_edit.setMaximumHeight(72)
+        self.prompt_edit.setMaximumHeight(52)
         self.prompt_edit.setPlainText("def ")
         layout.addWidget(QLabel("<b>Prompt</b>"))
         layout.addWidget(self.prompt_edit)
@@ -118,16 +118,19 @@ class TextPanel(ExplorerPanel):
         self.preset_list.setMaximumHeight(150)
         self.preset_list.itemChanged.connect(self._presets_edited)
         self.preset_list.model().rowsRemoved.connect(self._presets_edited)
-        grid.addWidget(self.preset_list, 0, 0, 1, 2)
-        actions = [("Add current settings", self.add_current_preset), ("Remove", self.preset_list.remove_selected),
-                   ("Load presets…", self._load_presets_dialog), ("Save presets…", self._save_presets_dialog)]
-        for i, (text, slot) in enumerate(actions):
-            button = QPushButton(text, box)
+        grid.addWidget(self.preset_list, 0, 0, 1, 3)
+        actions = [("Add current settings", "Add the sampler's current settings to the list",
+                    self.add_current_preset, 1, 0, 2),
+                   ("Remove", "Remove the selected preset", self.preset_list.remove_selected, 1, 2, 1),
+                   ("Load…", "Load a presets file (JSON)", self._load_presets_dialog, 2, 0, 1),
+                   ("Save…", "Save the list as a presets file (JSON)", self._save_presets_dialog, 2, 1, 1)]
+        for text, tip, slot, row, column, span in actions:
+            button = QPushButton(text, box, toolTip=tip)
             button.clicked.connect(slot)
-            grid.addWidget(button, 1 + i // 2, i % 2)
+            grid.addWidget(button, row, column, 1, span)
         self.compare_button = QPushButton("Compare", box, objectName="compareButton")
         self.compare_button.clicked.connect(self.compare)
-        grid.addWidget(self.compare_button, 3, 0, 1, 2)
+        grid.addWidget(self.compare_button, 2, 2)
         return box
 
     def _build_results(self) -> QSplitter:
