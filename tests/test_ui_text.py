@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 import torch
-from PySide6.QtCore import QEvent, QSettings, Qt
-from PySide6.QtGui import QHelpEvent
+from PySide6.QtCore import QEvent, QPoint, QRect, QSettings, Qt
+from PySide6.QtGui import QColor, QHelpEvent
 from PySide6.QtWidgets import QApplication, QPlainTextEdit, QPushButton, QToolTip, QWidget
 
 from arstudio.app.model_source import LoadedModel, load_run_model
 from arstudio.app.presets import builtin_presets
-from arstudio.app.text_metrics import distinct_n
+from arstudio.app.text_metrics import ComparisonRow, distinct_n, repetition_rate
 from arstudio.data.spec import DataSpec
 from arstudio.models import build_model
 from arstudio.sampling import SamplerConfig, generate
@@ -23,6 +23,9 @@ from arstudio.training.config import TrainConfig
 from arstudio.training.run_store import RunStore
 from arstudio.training.trainer import Trainer
 from arstudio.ui.common.sampler_controls import SamplerControls
+from arstudio.ui.text.compare_grid import CELL_WIDTH, CompareGrid
+from arstudio.ui.text.compare_table import HEADERS, CompareTable
+from arstudio.ui.text.marks import BEST, WORST
 from arstudio.ui.text.panel import TextPanel
 from arstudio.ui.text.view import shade
 
@@ -313,3 +316,80 @@ def test_the_window_offers_the_text_panel_under_the_fixed_names(qtbot, tmp_path:
     assert window.tabs.currentWidget() is window.text_panel
     assert window.findChild(QPushButton, "generateButton").isEnabled()
     window.registry.close()
+
+
+def test_every_compared_cell_is_in_view_at_1280x800(qtbot, tmp_path: Path, text_model: LoadedModel) -> None:
+    from arstudio.ui import MainWindow
+
+    window = MainWindow(runs_dir=tmp_path / "runs",
+                        settings=QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    window.set_loaded_model(text_model, switch=True)
+    panel = window.text_panel
+    panel.max_tokens.setValue(12)
+    run(qtbot, panel, "compareButton", timeout=120_000)
+    qtbot.wait(20)
+    grid = panel.findChild(QWidget, "compareGrid")
+    assert [c.name for c in grid.columns] == DEFAULT_COMPARE and len(grid.rows()) == 7
+    assert grid.per_row > 1, "the cells wrap into rows of several"
+    assert not grid.horizontalScrollBar().isVisible() and not grid.verticalScrollBar().isVisible()
+    view = grid.viewport().rect()
+    for column in grid.columns:
+        place = QRect(column.mapTo(grid.viewport(), QPoint(0, 0)), column.size())
+        assert view.contains(place), (column.name, place, view)
+        assert column.width() >= min(CELL_WIDTH, column.minimumSizeHint().width())
+        assert column.metrics.width() >= column.metrics.minimumSizeHint().width(), "no figure is cut off"
+        assert column.view.height() >= 3 * column.view.fontMetrics().lineSpacing()
+    window.registry.close()
+
+
+def _row(name: str, values: list[int], log_p: float) -> ComparisonRow:
+    return ComparisonRow(name, SamplerConfig(), "".join(chr(97 + v) for v in values), tuple(values),
+                         (log_p,) * len(values))
+
+
+def test_the_table_has_a_row_per_strategy_sorts_by_a_clicked_column_and_marks_best_and_worst(qtbot) -> None:
+    rows = [_row("loop", [0] * 8, -0.5), _row("varied", list(range(8)), -2.0), _row("mixed", [0, 1] * 4, -1.0)]
+    table = CompareTable()
+    qtbot.addWidget(table)
+    table.show()
+    table.set_rows(rows)
+    assert table.rowCount() == 3
+    assert [table.item(r, 0).text() for r in range(3)] == ["loop", "varied", "mixed"], "given order until sorted"
+    expected = {"log p/token": (["loop"], ["varied"]), "perplexity": (["loop"], ["varied"]),
+                "distinct-1": (["varied"], ["loop"]), "distinct-2": (["varied"], ["loop"]),
+                "repetition": (["varied"], ["loop"])}
+    for column, heading in enumerate(HEADERS[1:], start=1):
+        assert table.marked(column) == expected[heading], heading
+        for r in range(3):
+            item, name = table.item(r, column), table.item(r, 0).text()
+            assert item.font().bold() == (name in expected[heading][0])
+            assert (item.background().color() == QColor(WORST[1])) == (name in expected[heading][1])
+    assert "Lower is better" in table.horizontalHeaderItem(HEADERS.index("repetition")).toolTip()
+    header = table.horizontalHeader()
+    column = HEADERS.index("repetition")
+    point = QPoint(header.sectionViewportPosition(column) + 5, header.height() // 2)
+    qtbot.mouseClick(header.viewport(), LEFT, pos=point)
+    first = [float(table.item(r, column).text()) for r in range(3)]
+    assert first in (sorted(first), sorted(first, reverse=True)) and len(set(first)) == 3
+    qtbot.mouseClick(header.viewport(), LEFT, pos=point)
+    assert [float(table.item(r, column).text()) for r in range(3)] == first[::-1], "a second click reverses"
+
+    grid = CompareGrid()
+    qtbot.addWidget(grid)
+    for column, row in zip(grid.set_strategies([(r.strategy, r.strategy) for r in rows]), rows, strict=True):
+        grid.set_row(column, row)
+    loop, varied = grid.columns[0].metrics.text(), grid.columns[1].metrics.text()
+    assert f"background-color:{BEST[1]}'>log p/token -0.500" in loop and f"{WORST[1]}'>repetition 0.800" in loop
+    assert f"background-color:{BEST[1]}'>repetition 0.000" in varied
+
+
+def test_repetition_rate_is_the_share_of_4_grams_that_repeat_an_earlier_one() -> None:
+    assert repetition_rate(list(b"abcabcab")) == pytest.approx(2 / 5), "abca bcab cabc abca bcab: the last two repeat"
+    assert repetition_rate(list(b"abcdefgh")) == 0.0 and repetition_rate(list(b"abc")) == 0.0
+    assert repetition_rate(list(b"yyyyyy")) == pytest.approx(2 / 3)
+    assert repetition_rate(list(b"abab"), 2) == pytest.approx(1 - distinct_n(list(b"abab"), 2))
+    assert _row("x", [0, 1, 2, 3, 0, 1, 2, 3], -1.0).repetition == pytest.approx(1 / 5), "only the last 0123 repeats"

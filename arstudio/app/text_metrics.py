@@ -21,6 +21,19 @@ def distinct_n(values: Sequence[int], n: int) -> float:
     return len(set(grams)) / len(grams) if grams else 0.0
 
 
+REPETITION_N = 4
+"""The n-gram length of the repetition rate: long enough that common letter pairs or word pairs do not count,
+short enough that a loop ("yyyy", "the the the") does."""
+
+
+def repetition_rate(values: Sequence[int], n: int = REPETITION_N) -> float:
+    """The fraction of the text's n-grams (n consecutive tokens, overlapping) that repeat an n-gram seen earlier in
+    it: 0.0 = no n-gram twice, near 1.0 = one loop. It equals 1 - distinct-n and is the rep-n of Welleck et al.
+    (2019, "Neural text generation with unlikelihood training"); 0.0 when the text has fewer than n tokens.
+    Example: "abcabcab" has the 4-grams abca bcab cabc abca bcab, of which the last two repeat: 2/5 = 0.4."""
+    return 1.0 - distinct_n(values, n) if len(values) >= n else 0.0
+
+
 def mean_log_likelihood(log_probs: Sequence[float]) -> float:
     """Mean log-probability per token in nats (NaN for no tokens)."""
     return sum(log_probs) / len(log_probs) if log_probs else math.nan
@@ -56,10 +69,60 @@ class ComparisonRow:
     def distinct_2(self) -> float:
         return distinct_n(self.values, 2)
 
+    @property
+    def repetition(self) -> float:
+        return repetition_rate(self.values)
+
     def summary(self) -> str:
         return (f"log p/token {self.mean_log_likelihood:.3f} nats\n"
                 f"perplexity {self.perplexity:.2f} · {self.tokens} tokens\n"
-                f"distinct-1 {self.distinct_1:.3f}\ndistinct-2 {self.distinct_2:.3f}")
+                f"distinct-1 {self.distinct_1:.3f}\ndistinct-2 {self.distinct_2:.3f}\n"
+                f"repetition {self.repetition:.3f}")
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A figure every compared row has: `key` names the ComparisonRow property, `short` is its label in a cell."""
+
+    key: str
+    label: str
+    short: str
+    higher_is_better: bool
+    digits: int
+    description: str
+
+    def value(self, row: ComparisonRow) -> float:
+        return getattr(row, self.key)
+
+    def text(self, row: ComparisonRow) -> str:
+        return f"{self.value(row):.{self.digits}f}"
+
+    @property
+    def better(self) -> str:
+        return f"{'higher' if self.higher_is_better else 'lower'} is better"
+
+
+METRICS = (Metric("mean_log_likelihood", "log p/token", "log p/token", True, 3,
+                  "The model's mean log-probability per generated token, in nats."),
+           Metric("perplexity", "perplexity", "ppl", False, 2,
+                  "exp(-log p/token): how many equally likely tokens the model was choosing among."),
+           Metric("distinct_1", "distinct-1", "distinct-1", True, 3, "Unique tokens over all tokens."),
+           Metric("distinct_2", "distinct-2", "distinct-2", True, 3, "Unique token pairs over all pairs."),
+           Metric("repetition", "repetition", "repetition", False, 3,
+                  f"The share of {REPETITION_N}-token runs that repeat an earlier one (1 - distinct-{REPETITION_N})."))
+"""What the comparison shows, in order, and which way is better: a likelier text (higher log p, lower perplexity)
+and a more varied one (higher distinct-n, lower repetition)."""
+
+
+def extremes(rows: Sequence[ComparisonRow], metric: Metric) -> tuple[set[int], set[int]]:
+    """The indices of the best and of the worst rows by `metric` (ties share a mark; NaN never counts). Both are
+    empty when fewer than two distinct values are there to tell apart."""
+    values = {i: metric.value(row) for i, row in enumerate(rows) if not math.isnan(metric.value(row))}
+    if len(set(values.values())) < 2:
+        return set(), set()
+    high, low = max(values.values()), min(values.values())
+    best, worst = (high, low) if metric.higher_is_better else (low, high)
+    return ({i for i, v in values.items() if v == best}, {i for i, v in values.items() if v == worst})
 
 
 @dataclass(frozen=True)
@@ -74,7 +137,7 @@ class Comparison:
 
 
 CSV_FIELDS = ("strategy", "settings", "model", "seed", "prompt", "tokens", "mean_log_likelihood", "perplexity",
-              "distinct_1", "distinct_2", "text")
+              "distinct_1", "distinct_2", "repetition", "text")
 
 
 def comparison_csv(comparison: Comparison) -> str:
@@ -84,19 +147,20 @@ def comparison_csv(comparison: Comparison) -> str:
     for row in comparison.rows:
         writer.writerow([row.strategy, json.dumps(_settings(row.config)), comparison.model, comparison.seed,
                          comparison.prompt, row.tokens, f"{row.mean_log_likelihood:.6f}", f"{row.perplexity:.6f}",
-                         f"{row.distinct_1:.6f}", f"{row.distinct_2:.6f}", row.text])
+                         f"{row.distinct_1:.6f}", f"{row.distinct_2:.6f}", f"{row.repetition:.6f}", row.text])
     return buffer.getvalue()
 
 
 def comparison_markdown(comparison: Comparison) -> str:
     lines = [f"# Decoding comparison: {_cell(comparison.model)}", "",
              f"Seed {comparison.seed}. Prompt:", "", _fenced(comparison.prompt), "",
-             "| strategy | settings | tokens | mean log p / token (nats) | perplexity | distinct-1 | distinct-2 |",
-             "|---|---|---:|---:|---:|---:|---:|"]
+             "| strategy | settings | tokens | mean log p / token (nats) | perplexity | distinct-1 | distinct-2 | "
+             f"repetition ({REPETITION_N}-grams) |",
+             "|---|---|---:|---:|---:|---:|---:|---:|"]
     for row in comparison.rows:
         lines.append(f"| {_cell(row.strategy)} | {_cell(row.config.describe())} | {row.tokens} | "
                      f"{row.mean_log_likelihood:.3f} | {row.perplexity:.2f} | {row.distinct_1:.3f} | "
-                     f"{row.distinct_2:.3f} |")
+                     f"{row.distinct_2:.3f} | {row.repetition:.3f} |")
     for row in comparison.rows:
         lines += ["", f"## {_cell(row.strategy)}", "", _fenced(comparison.prompt + row.text)]
     return "\n".join(lines) + "\n"

@@ -32,7 +32,7 @@ from arstudio.sampling import GenerationResult
 from arstudio.ui.common.fitting_scroll import FittingScrollArea
 from arstudio.ui.common.panel import ExplorerPanel, Worker
 from arstudio.ui.common.sampler_controls import MAX_SEED, PresetList, SamplerControls
-from arstudio.ui.text.compare_grid import CompareGrid
+from arstudio.ui.text.comparison_view import ComparisonView
 from arstudio.ui.text.jobs import Job, Outcome, TextJobs
 from arstudio.ui.text.view import TokenTextView, shade
 
@@ -154,26 +154,15 @@ class TextPanel(ExplorerPanel):
         layout.addWidget(self.legend)
         layout.addLayout(status)
         results.addWidget(top)
-        results.addWidget(self._build_comparison(results))
-        results.setSizes([280, 420])
-        return results
-
-    def _build_comparison(self, parent: QWidget) -> QWidget:
-        bottom = QWidget(parent)
-        layout = QVBoxLayout(bottom)
-        layout.setContentsMargins(0, 0, 0, 0)
-        header = QHBoxLayout()
-        header.addWidget(QLabel("<b>Side by side</b>"), 1)
-        self.markdown_button = QPushButton("Export Markdown…", bottom, objectName="exportMarkdownButton")
-        self.csv_button = QPushButton("Export CSV…", bottom, objectName="exportCsvButton")
+        self.comparison_view = ComparisonView(results)
+        self.grid = self.comparison_view.grid
+        self.markdown_button, self.csv_button = self.comparison_view.markdown_button, self.comparison_view.csv_button
         self.markdown_button.clicked.connect(lambda: self._export_dialog("markdown"))
         self.csv_button.clicked.connect(lambda: self._export_dialog("csv"))
-        header.addWidget(self.markdown_button)
-        header.addWidget(self.csv_button)
-        self.grid = CompareGrid(bottom)
-        layout.addLayout(header)
-        layout.addWidget(self.grid, 1)
-        return bottom
+        results.addWidget(self.comparison_view)
+        results.setSizes([280, 420])
+        self.results = results
+        return results
 
     # Model and presets.
     def fits(self, spec: DataSpec) -> bool:
@@ -266,6 +255,8 @@ class TextPanel(ExplorerPanel):
             return
         seed = self.controls.seed if self.controls.seed is not None else secrets.randbelow(MAX_SEED)
         columns = self.grid.set_strategies([(p.name, p.config.describe()) for p in presets])
+        self.comparison_view.clear_rows()
+        self.comparison_view.make_room(self.results)
         self.comparison = Comparison(loaded.name, decode_text(prompt, loaded.spec), seed, ())
         self.jobs.run(loaded.model, [Job(c.view, prompt, dataclasses.replace(p.config, seed=seed),
                                          self.max_tokens.value(), c, p.name)
@@ -344,7 +335,7 @@ class TextPanel(ExplorerPanel):
             self.status.setText(f"{row.tokens} new tokens{stopped} with {job.config.describe()}, "
                                 f"seed {outcome.result.seed}: {row.summary().replace(chr(10), ' · ')}")
             return
-        job.column.set_row(row)
+        self.comparison_view.set_row(job.column, row)
         if self.comparison is not None:
             self.comparison = dataclasses.replace(self.comparison, rows=(*self.comparison.rows, row))
             self.status.setText(f"Compared {len(self.comparison.rows)} strategies{stopped} with seed "
