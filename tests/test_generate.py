@@ -111,7 +111,7 @@ def test_cached_and_recomputed_generation_agree_beyond_the_context(family: str) 
 def test_beyond_the_context_the_transformer_sees_only_its_window() -> None:
     model = small_model("transformer").eval()
     context = model.spec.dims
-    result = generate(model, 2, SamplerConfig(seed=0), length=2 * context + 3)
+    result = generate(model, 2, SamplerConfig(seed=0), length=2 * context + 3, window="slide")
     seq = result.samples
     t = 2 * context
     window = seq[:, t - context + 1: t + 1]

@@ -94,7 +94,7 @@ def run_sample(args: argparse.Namespace) -> int:
     model = checkpoint.model.to(resolve_device("auto"))
     config = SamplerConfig(**{knob.name: getattr(args, knob.name) for knob in SAMPLER_FLAGS})
     known = encode_prompt(args.prompt, checkpoint) if args.prompt else None
-    result = generate(model, args.n, config, known=known, length=args.length)
+    result = generate(model, args.n, config, known=known, length=args.length, window=args.window)
     path = save_samples(result.samples, model.spec, args.out)
     nll = -result.log_likelihood.mean().item()
     print(f"wrote {args.n} samples to {path} (mean NLL {nll:.2f} nats, {bits_per_dim(model, nll):.3f} bits/dim; "

@@ -9,6 +9,7 @@ from typing import Any
 
 from arstudio import __version__
 from arstudio.errors import UserError
+from arstudio.sampling import WINDOW_POLICIES
 from arstudio.sampling.knobs import KNOBS
 
 SAMPLER_FLAGS = tuple(knob for knob in KNOBS if knob.flag)
@@ -64,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--out", required=True, help="output file: .png for images, .wav for audio, .txt for text")
     sample.add_argument("--length", type=int, default=None, help="steps to generate for audio and text")
     sample.add_argument("--prompt", default=None, help="text to continue (text models)")
+    sample.add_argument("--window", choices=WINDOW_POLICIES, default="shift",
+                        help="past a Transformer's context: shift (drop the oldest half once full; fast) "
+                             "or slide (the last context at every step; exact, slow)")
     _sampler_flags(sample)
 
     screenshot = commands.add_parser("screenshot", help="open the window offscreen, walk the tour and save PNGs")

@@ -23,6 +23,9 @@ class ARModel(nn.Module):
     family: str = ""
     window: int | None = None
     """For models of sequences of any length: how many preceding values a step can see."""
+    window_policies: tuple[str, ...] = ()
+    """The window policies (steppers.WINDOW_POLICIES) this family's steppers apply past the context;
+    empty where the window is exact (WaveNet's receptive field) or there is none (fixed sizes)."""
 
     def __init__(self, spec: DataSpec, hparams: dict[str, Any]) -> None:
         super().__init__()
@@ -58,8 +61,12 @@ class ARModel(nn.Module):
         x[:, self.order] = seq
         return self.logits(x.view(seq.shape[0], *self.spec.shape)).flatten(1, -2)[:, self.order]
 
-    def stepper(self, seq: Tensor, use_cache: bool = True) -> Stepper:
-        """A stepper that generates `seq` [B, L] in chain-rule order (see arstudio.models.steppers)."""
+    def stepper(self, seq: Tensor, use_cache: bool = True, window: str = "slide") -> Stepper:
+        """A stepper that generates `seq` [B, L] in chain-rule order (see arstudio.models.steppers).
+
+        window: the policy past the context, for families that list it in `window_policies`;
+        the others ignore it.
+        """
         return RecomputeStepper(self, seq)
 
     def eval_log_prob(self, x: Tensor) -> Tensor:

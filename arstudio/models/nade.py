@@ -46,7 +46,7 @@ class NADE(SequenceModel):
         logit_one = (torch.sigmoid(a) * self.V).sum(-1) + self.b
         return torch.stack([torch.zeros_like(logit_one), logit_one], dim=-1)
 
-    def stepper(self, seq: Tensor, use_cache: bool = True) -> Stepper:
+    def stepper(self, seq: Tensor, use_cache: bool = True, window: str = "slide") -> Stepper:
         return NADEStepper(self, seq) if use_cache else super().stepper(seq, use_cache)
 
 

@@ -4,6 +4,13 @@ A stepper owns `seq` [B, L], the values in chain-rule order (column t is step t)
 asks `logits(t)` for the conditional of step t given seq[:, :t], then `commit(t, values)`.
 Recomputing steppers run the whole network each step; caching steppers (in the family modules)
 keep what earlier steps computed and must give the same logits.
+
+Past its context, a model that reads its input behind a start token (the Transformer) needs a window
+policy, which the stepper applies:
+- "slide": step t sees the last `window` values (exact sliding window; every step moves it);
+- "shift": the window stays put until it is full, then drops its oldest half and starts again from
+  the kept half (as llama.cpp shifts its context), so a cache is rebuilt once per half a context
+  instead of every step; each step still sees at least half a context.
 """
 
 from __future__ import annotations
@@ -12,6 +19,22 @@ from typing import Protocol
 
 import torch
 from torch import Tensor
+
+WINDOW_POLICIES = ("shift", "slide")
+
+
+def window_start(policy: str, t: int, window: int) -> int:
+    """The first value step t sees under `policy`, for a model that sees `window` preceding values.
+
+    Both policies start at 0 while t <= window. "shift" keeps the newest (window + 1) // 2 values
+    (half the context, start token aside) when the window overflows, so its start moves by
+    `period` values at a time.
+    """
+    if policy == "slide":
+        return max(0, t - window)
+    keep = (window + 1) // 2
+    period = window + 1 - keep
+    return max(0, (t - keep) // period) * period
 
 
 class SteppedModel(Protocol):
@@ -50,13 +73,21 @@ class Stepper:
 
 
 class RecomputeStepper(Stepper):
-    """Runs the model on the whole input (fixed-size kinds) or on the window that step t sees."""
+    """Runs the model on the whole input (fixed-size kinds) or on the window that step t sees.
+
+    `policy` (one of WINDOW_POLICIES) says how that window moves past the context; families whose
+    window is exact (WaveNet's receptive field) keep the default "slide".
+    """
+
+    def __init__(self, model: SteppedModel, seq: Tensor, policy: str = "slide") -> None:
+        super().__init__(model, seq)
+        self.policy = policy
 
     def logits(self, t: int) -> Tensor:
         window = self.model.window
         if window is None:
             return self.model.sequence_logits(self.seq)[:, t]
-        start = max(0, t - window)
+        start = window_start(self.policy, t, window)
         return self.model.sequence_logits(self.seq[:, start:t + 1])[:, -1]
 
     def prefix_logits(self, count: int) -> Tensor:

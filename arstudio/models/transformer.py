@@ -17,7 +17,7 @@ from torch import Tensor, nn
 from arstudio.data import DataSpec
 from arstudio.errors import UserError
 from arstudio.models.base import SequenceModel
-from arstudio.models.steppers import Stepper
+from arstudio.models.steppers import WINDOW_POLICIES, RecomputeStepper, Stepper, window_start
 
 KINDS = ("text", "audio", "binary", "image")
 DEFAULTS: dict[str, Any] = {"d_model": 128, "layers": 4, "heads": 4, "mlp_ratio": 4, "positions": "rotary",
@@ -93,6 +93,7 @@ class Block(nn.Module):
 
 class Transformer(SequenceModel):
     family = "transformer"
+    window_policies = WINDOW_POLICIES
 
     def __init__(self, spec: DataSpec, d_model: int, layers: int, heads: int, mlp_ratio: int, positions: str,
                  dropout: float) -> None:
@@ -159,35 +160,42 @@ class Transformer(SequenceModel):
         start = torch.full_like(seq[:, :1], self.start_token)
         return self.forward_tokens(torch.cat([start, seq[:, :-1]], dim=1))
 
-    def stepper(self, seq: Tensor, use_cache: bool = True) -> Stepper:
-        return KVCacheStepper(self, seq) if use_cache else super().stepper(seq, use_cache)
+    def stepper(self, seq: Tensor, use_cache: bool = True, window: str = "slide") -> Stepper:
+        if window not in WINDOW_POLICIES:
+            raise UserError(f"Unknown window policy {window!r}: use one of {', '.join(WINDOW_POLICIES)}.")
+        return KVCacheStepper(self, seq, window) if use_cache else RecomputeStepper(self, seq, window)
 
 
 class KVCacheStepper(Stepper):
-    """Feeds one token per step through a key/value cache.
+    """Feeds one token per step through a key/value cache holding the start token and seq[:, begin:t].
 
-    Past the context the window slides; every position then shifts, so the cache is rebuilt
-    from the window (as costly as recomputation, and exactly equal to it).
+    Past the context the window moves by `policy` (steppers.window_start); every position then
+    shifts, so the cache is rebuilt from the new window. "slide" moves it every step (as costly as
+    recomputation); "shift" drops the oldest half once per half a context. Either way the logits
+    equal recomputation over the same window.
     """
 
     model: Transformer
 
-    def __init__(self, model: Transformer, seq: Tensor) -> None:
+    def __init__(self, model: Transformer, seq: Tensor, policy: str = "slide") -> None:
         super().__init__(model, seq)
+        self.policy = policy
         self.cache = model.new_cache(seq.shape[0])
+        self.begin = 0
+        """The first value in the cache (after its start token)."""
 
     def logits(self, t: int) -> Tensor:
         model = self.model
-        if t < model.context and self.cache.length == t:
-            token = self.seq[:, t - 1:t] if t > 0 else self.start_tokens(1)
+        begin = window_start(self.policy, t, model.window)
+        if begin == self.begin and self.cache.length == t - begin:
+            token = self.seq[:, t - 1:t] if t > begin else self.start_tokens(1)
             return model.forward_tokens(token, self.cache)[:, -1]
-        start = max(0, t - model.window)
-        self.cache.length = 0
-        tokens = torch.cat([self.start_tokens(1), self.seq[:, start:t]], dim=1)
+        self.begin, self.cache.length = begin, 0
+        tokens = torch.cat([self.start_tokens(1), self.seq[:, begin:t]], dim=1)
         return model.forward_tokens(tokens, self.cache)[:, -1]
 
     def prefix_logits(self, count: int) -> Tensor:
-        if self.cache.length != 0 or count > self.model.context:
+        if self.cache.length != 0 or self.begin != 0 or count > self.model.context:
             return super().prefix_logits(count)
         tokens = torch.cat([self.start_tokens(1), self.seq[:, :count - 1]], dim=1)
         return self.model.forward_tokens(tokens, self.cache)

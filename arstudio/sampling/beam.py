@@ -15,12 +15,13 @@ from torch import Tensor
 
 from arstudio.models.base import ARModel
 from arstudio.sampling.config import SamplerConfig
-from arstudio.sampling.request import GenerationStep, Layout, StepCallback
+from arstudio.sampling.request import GenerationStep, Layout, StepCallback, StepperFactory
 from arstudio.sampling.transforms import repetition_penalty
 
 
 def beam_search(model: ARModel, layout: Layout, n: int, config: SamplerConfig, values: Tensor, mask: Tensor,
-                use_cache: bool, eos: int | None, callback: StepCallback | None) -> tuple[Tensor, Tensor, bool]:
+                new_stepper: StepperFactory, eos: int | None,
+                callback: StepCallback | None) -> tuple[Tensor, Tensor, bool]:
     """Returns (seq, log_probs, stopped_early) for n samples in chain-rule order.
 
     When every sample shares the same known values, one search returns its n best hypotheses;
@@ -32,7 +33,7 @@ def beam_search(model: ARModel, layout: Layout, n: int, config: SamplerConfig, v
     values, mask = values[:searches], mask[:searches]
     total, device = values.shape[1], values.device
     levels = model.spec.levels
-    stepper = model.stepper(values.clone(), use_cache)
+    stepper = new_stepper(values.clone())
     scores = torch.zeros(searches, 1, device=device)
     raw = torch.zeros(searches, total, device=device)
     finished = torch.zeros(searches, dtype=torch.bool, device=device)

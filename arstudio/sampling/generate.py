@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from functools import partial
 
 import torch
 from torch import Tensor
@@ -18,8 +19,10 @@ from arstudio.sampling.request import (
     GenerationStep,
     Layout,
     StepCallback,
+    StepperFactory,
     known_tensors,
     resolve_length,
+    resolve_window,
 )
 
 
@@ -33,6 +36,7 @@ def generate(
     use_cache: bool = True,
     callback: StepCallback | None = None,
     stop_at_eos: bool = False,
+    window: str = "shift",
 ) -> GenerationResult:
     """Draw `n` samples from `model`, keeping the `known` positions exactly.
 
@@ -40,12 +44,18 @@ def generate(
     steps. length: for audio and text, the number of steps (may exceed the model's context).
     stop_at_eos: for text with an end symbol, a sample ends there and the rest is filled with
     it (with log-probability 0). The callback sees every step and returns True to stop.
+    window: past a Transformer's context, "shift" (drop the oldest half of the window once it is
+    full, then continue cached; each step sees at least half a context) or "slide" (the last
+    context's values at every step, exact but as slow as recomputation). Other families ignore it;
+    the result's `window_policy` says which applied.
     """
     config = config or SamplerConfig()
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise UserError(f"The number of samples must be a positive whole number, got {n!r}.")
     device = model.order.device
     layout = Layout(model, resolve_length(model, length))
+    policy = resolve_window(model, window)
+    new_stepper = partial(model.stepper, use_cache=use_cache, window=window)
     values, mask = known_tensors(layout, n, known, known_mask, device)
     seed = config.seed if config.seed is not None else secrets.randbits(62)
     generator = torch.Generator(device=device).manual_seed(seed)
@@ -55,20 +65,20 @@ def generate(
     try:
         with torch.inference_mode():
             if config.num_beams > 1:
-                seq, log_probs, stopped = beam_search(model, layout, n, config, values, mask, use_cache, eos, callback)
+                seq, log_probs, stopped = beam_search(model, layout, n, config, values, mask, new_stepper, eos,
+                                                      callback)
             else:
-                seq, log_probs, stopped = sample(model, layout, config, values, mask, use_cache, generator, eos,
-                                                 callback)
+                seq, log_probs, stopped = sample(layout, config, values, mask, new_stepper, generator, eos, callback)
     finally:
         model.train(was_training)
-    return GenerationResult(layout.from_sequence(seq), layout.from_sequence(log_probs), seed, stopped)
+    return GenerationResult(layout.from_sequence(seq), layout.from_sequence(log_probs), seed, stopped, policy)
 
 
-def sample(model: ARModel, layout: Layout, config: SamplerConfig, values: Tensor, mask: Tensor, use_cache: bool,
+def sample(layout: Layout, config: SamplerConfig, values: Tensor, mask: Tensor, new_stepper: StepperFactory,
            generator: torch.Generator, eos: int | None, callback: StepCallback | None) -> tuple[Tensor, Tensor, bool]:
     """Ancestral (or greedy) sampling; returns (seq, log_probs, stopped_early) in chain-rule order."""
     n, total = values.shape
-    stepper = model.stepper(values.clone(), use_cache)
+    stepper = new_stepper(values.clone())
     log_probs = torch.zeros(n, total, device=values.device)
     ended = torch.zeros(n, 1, dtype=torch.bool, device=values.device)
     start = known_prefix(mask)

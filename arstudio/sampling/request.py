@@ -11,6 +11,7 @@ from torch import Tensor
 
 from arstudio.errors import UserError
 from arstudio.models.base import ARModel
+from arstudio.models.steppers import WINDOW_POLICIES, Stepper
 from arstudio.sampling.processors import candidates
 
 TOP_CANDIDATES = 5
@@ -64,16 +65,22 @@ class GenerationStep:
 StepCallback = Callable[[GenerationStep], "bool | None"]
 """Called after every step; returning True stops generation early."""
 
+StepperFactory = Callable[[Tensor], Stepper]
+"""Makes the stepper for [n, L] values in chain-rule order (the model's, with the request's cache and window)."""
+
 
 @dataclass
 class GenerationResult:
     """samples LongTensor[n, *shape]; log_probs Tensor[n, *shape] holds, at every position, the
-    model's own log-probability of the value there given what precedes it in the order."""
+    model's own log-probability of the value there given what it was conditioned on: what precedes
+    it in the order, past a Transformer's context the window that `window_policy` ("shift" or
+    "slide") kept; None for families whose conditioning has no policy (WaveNet, fixed sizes)."""
 
     samples: Tensor
     log_probs: Tensor
     seed: int
     stopped_early: bool = False
+    window_policy: str | None = None
 
     @property
     def log_likelihood(self) -> Tensor:
@@ -122,6 +129,13 @@ def resolve_length(model: ARModel, length: int | None) -> int:
     if isinstance(length, bool) or not isinstance(length, int) or length < 1:
         raise UserError(f"The length to generate must be a positive whole number, got {length!r}.")
     return length
+
+
+def resolve_window(model: ARModel, window: str) -> str | None:
+    """The window policy that applies to `model` (None where it has none); UserError if unknown."""
+    if window not in WINDOW_POLICIES:
+        raise UserError(f"Unknown window policy {window!r}: use one of {', '.join(WINDOW_POLICIES)}.")
+    return window if window in model.window_policies else None
 
 
 def known_tensors(layout: Layout, n: int, known: Tensor | None, known_mask: Tensor | None,

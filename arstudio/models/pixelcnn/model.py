@@ -99,5 +99,5 @@ class PixelCNN(ARModel):
             return mixture_logits(out, self.spec.levels)
         return out
 
-    def stepper(self, seq: Tensor, use_cache: bool = True) -> Stepper:
+    def stepper(self, seq: Tensor, use_cache: bool = True, window: str = "slide") -> Stepper:
         return ColumnStepper(self, seq) if use_cache else super().stepper(seq, use_cache)

@@ -83,7 +83,7 @@ class WaveNet(SequenceModel):
         out = self.head_out(torch.relu(self.head_hidden(torch.relu(skip))))
         return out.transpose(1, 2)
 
-    def stepper(self, seq: Tensor, use_cache: bool = True) -> Stepper:
+    def stepper(self, seq: Tensor, use_cache: bool = True, window: str = "slide") -> Stepper:
         if not use_cache:
             return super().stepper(seq, use_cache)
         return native_stepper.stepper(self, seq) or QueueStepper(self, seq)
