@@ -39,9 +39,11 @@ class ComparisonView(QWidget):
             button.setChecked(index == 0)
             self.views.addButton(button, index)
             header.addWidget(button)
-        header.addSpacing(12)
-        self.markdown_button = QPushButton("Export Markdown…", self, objectName="exportMarkdownButton")
-        self.csv_button = QPushButton("Export CSV…", self, objectName="exportCsvButton")
+        header.addSpacing(8)
+        self.markdown_button = QPushButton("Markdown…", self, objectName="exportMarkdownButton",
+                                           toolTip="Export the comparison as a Markdown table")
+        self.csv_button = QPushButton("CSV…", self, objectName="exportCsvButton",
+                                      toolTip="Export the comparison as CSV")
         header.addWidget(self.markdown_button)
         header.addWidget(self.csv_button)
         self.grid = CompareGrid(self)
