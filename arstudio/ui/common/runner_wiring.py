@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtCore import QObject
 
 from arstudio.ui.common.generation_runner import GenerationRunner
+from arstudio.ui.common.signals import connect_all
 
 Slot = Callable[[Any], object]
 
@@ -16,9 +17,7 @@ def wired_runner(parent: QObject, *, finished: Slot, cancelled: Slot, failed: Sl
                  candidates: bool = False) -> GenerationRunner:
     """A runner whose progress (when given), finished, cancelled and failed signals reach the given slots."""
     runner = GenerationRunner(parent, candidates=candidates)
-    if progress is not None:
-        runner.progress.connect(progress)
-    runner.finished.connect(finished)
-    runner.cancelled.connect(cancelled)
-    runner.failed.connect(failed)
+    wiring = ((runner.progress, progress), (runner.finished, finished), (runner.cancelled, cancelled),
+              (runner.failed, failed))
+    connect_all(*((signal, slot) for signal, slot in wiring if slot is not None))
     return runner
