@@ -53,6 +53,14 @@ def run_runs(args: argparse.Namespace) -> int:
 
 
 def run_train(args: argparse.Namespace) -> int:
+    if args.threads is not None and args.threads < 1:
+        raise UserError(f"--threads must be at least 1, got {args.threads}.")
+    if args.queued_run is not None:
+        from arstudio.cli.run_process import run_queued
+
+        return run_queued(args.runs_dir, args.queued_run, args.threads)
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
     main_process = int(os.environ.get("RANK", "0")) == 0
     registry = RunStore(args.runs_dir) if main_process else None
     saving = {} if args.checkpoint_seconds is None else {"checkpoint_seconds": args.checkpoint_seconds}

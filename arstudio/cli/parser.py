@@ -53,6 +53,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="a data set option, e.g. --data-option context=128 (repeatable)")
     train.add_argument("--resume", type=int, default=None, metavar="RUN_ID",
                        help="continue a stopped or interrupted run from its newest checkpoint (last or best)")
+    train.add_argument("--queued-run", type=int, default=None, metavar="RUN_ID",
+                       help="train a run queued by the window or a sweep, streaming its events to the window "
+                            "(the window starts these processes itself)")
+    train.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's own)")
     _runs_dir(train)
 
     evaluate = commands.add_parser("eval", help="negative log-likelihood of a trained model on a split")

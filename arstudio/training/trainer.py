@@ -52,7 +52,9 @@ class TrainSummary:
 class Trainer:
     def __init__(self, config: TrainConfig, registry: RunStore | None = None,
                  callback: EventCallback | None = None, resume_run: int | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, queued_run: int | None = None) -> None:
+        """resume_run: continue that run from its newest checkpoint. queued_run: train that run of the store,
+        queued earlier (by the window or a sweep) and never trained, instead of creating one."""
         self.config = config
         self.clock = clock
         """Seconds, for the time-based checkpoint (tests pass a fake clock)."""
@@ -61,7 +63,9 @@ class Trainer:
         self.registry = registry if self.dist.is_main else None
         self.callback = callback
         self.resume_run = resume_run
-        self.run_id: int | None = resume_run
+        self.run_id: int | None = resume_run if resume_run is not None else queued_run
+        self.queued_run = queued_run
+        self._threads: int | None = None
         self.model: ARModel | None = None
         self.compiled = False
         """Whether the training step runs through torch.compile (set when the run starts, cleared on a fallback)."""
@@ -81,6 +85,10 @@ class Trainer:
 
     def resume(self) -> None:
         self._running.set()
+
+    def set_threads(self, count: int) -> None:
+        """Train on `count` CPU threads from the next step on (the window shares the cores between its runs)."""
+        self._threads = max(1, int(count))
 
     @property
     def paused(self) -> bool:
@@ -104,7 +112,10 @@ class Trainer:
         slots: CheckpointSlots | None = None
         best = None
         if self.registry is not None:
-            if self.resume_run is None:
+            if self.queued_run is not None:
+                self.registry.update_run(self.run_id, device=str(device), hparams=model.hparams)
+                self.registry.set_status(self.run_id, "running")
+            elif self.resume_run is None:
                 self.run_id = self.registry.create_run(
                     config.name or f"{config.family} on {config.dataset}", config.family, config.dataset,
                     model.hparams, config.to_json(), str(device))
@@ -126,6 +137,9 @@ class Trainer:
                 if not self._wait_if_paused(step):
                     status = "stopped"
                     break
+                if self._threads is not None:
+                    torch.set_num_threads(self._threads)
+                    self._threads = None
                 tic = time.monotonic()
                 lr = config.learning_rate * lr_factor(step, config.warmup, config.steps)
                 for group in optimizer.param_groups:
@@ -304,4 +318,7 @@ def _as_user_error(exc: Exception, config: TrainConfig) -> Exception:
     if isinstance(exc, torch.cuda.OutOfMemoryError):
         return UserError("The GPU ran out of memory. Lower the batch size (--batch-size) or "
                          "the model size, or train on the CPU.")
+    if isinstance(exc, MemoryError):
+        return UserError("The computer ran out of memory. Lower the batch size or the model size, or train "
+                         "fewer runs at once.")
     return exc

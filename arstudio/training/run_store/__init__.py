@@ -1,9 +1,18 @@
 """The run store: training runs, their metrics and artifacts in one SQLite file per runs folder."""
 
 from arstudio.training.run_store.processes import pid_alive
-from arstudio.training.run_store.records import SPLITS, STATUSES, Artifact, MetricRow, RunRecord
+from arstudio.training.run_store.records import (
+    ACTIVE_STATUSES,
+    RESUMABLE_STATUSES,
+    SPLITS,
+    STATUSES,
+    Artifact,
+    MetricRow,
+    RunRecord,
+    SweepRecord,
+)
 from arstudio.training.run_store.schema import DB_NAME, SCHEMA_VERSION
-from arstudio.training.run_store.store import RunStore
+from arstudio.training.run_store.store import VANISHED, RunStore
 
-__all__ = ["DB_NAME", "SCHEMA_VERSION", "SPLITS", "STATUSES", "Artifact", "MetricRow", "RunRecord", "RunStore",
-           "pid_alive"]
+__all__ = ["ACTIVE_STATUSES", "DB_NAME", "RESUMABLE_STATUSES", "SCHEMA_VERSION", "SPLITS", "STATUSES", "VANISHED",
+           "Artifact", "MetricRow", "RunRecord", "RunStore", "SweepRecord", "pid_alive"]

@@ -8,8 +8,10 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-STATUSES = ("running", "paused", "stopped", "finished", "failed", "interrupted")
+STATUSES = ("queued", "running", "paused", "stopped", "finished", "failed", "interrupted")
 ACTIVE_STATUSES = ("running", "paused")
+"""A process trains these runs (or did, until it vanished)."""
+RESUMABLE_STATUSES = ("stopped", "interrupted", "failed")
 SPLITS = ("train", "validation", "test")
 
 
@@ -35,10 +37,25 @@ class RunRecord:
     test_nll: float | None
     checkpoint: str | None
     error: str | None
+    """Why a run failed, was interrupted or stopped early, in words (None when there is nothing to say)."""
+    sweep_id: int | None = None
+    live: dict[str, Any] | None = None
+    """Where the run's process streams live events (host, port, token), while it trains."""
 
     @property
     def active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+
+@dataclass(frozen=True)
+class SweepRecord:
+    """A group of runs trained to compare one thing (orderings, model sizes); `config` says what was swept."""
+
+    id: int
+    kind: str
+    name: str
+    config: dict[str, Any]
+    created: float
 
 
 @dataclass(frozen=True)
@@ -67,8 +84,13 @@ def run_from_row(row: sqlite3.Row) -> RunRecord:
         hparams=json.loads(row["hparams"]), config=json.loads(row["config"]), device=row["device"],
         status=row["status"], pid=row["pid"], host=row["host"], created=row["created"], started=row["started"],
         ended=row["ended"], steps=row["steps"], best_val_nll=row["best_val_nll"], test_nll=row["test_nll"],
-        checkpoint=row["checkpoint"], error=row["error"],
+        checkpoint=row["checkpoint"], error=row["error"], sweep_id=row["sweep_id"],
+        live=json.loads(row["live"]) if row["live"] else None,
     )
+
+
+def sweep_from_row(row: sqlite3.Row) -> SweepRecord:
+    return SweepRecord(row["id"], row["kind"], row["name"], json.loads(row["config"]), row["created"])
 
 
 def metric_from_row(row: sqlite3.Row) -> MetricRow:

@@ -31,13 +31,18 @@ from arstudio.training.run_store.records import (
     Artifact,
     MetricRow,
     RunRecord,
+    SweepRecord,
     artifact_from_row,
     metric_from_row,
     run_from_row,
+    sweep_from_row,
 )
 from arstudio.training.run_store.schema import DB_NAME, migrate
 
-UPDATABLE = {"name", "steps", "best_val_nll", "test_nll", "checkpoint"}
+UPDATABLE = {"name", "steps", "best_val_nll", "test_nll", "checkpoint", "device", "hparams"}
+VANISHED = ("its process ended without a word (killed with kill -9, out of memory, or the machine stopped); "
+            "its last checkpoint is kept: resume it from the runs table")
+"""The reason given to a run found active whose process is gone; `record_exit` may replace it with a better one."""
 
 
 class RunStore:
@@ -81,6 +86,55 @@ class RunStore:
             run_id = int(cursor.lastrowid)
         return run_id
 
+    def enqueue_run(self, name: str, family: str, dataset: str, hparams: dict[str, Any], config: dict[str, Any],
+                    sweep_id: int | None = None) -> int:
+        """A new run in status 'queued', waiting for a process (see `claim_next_queued`); returns its id."""
+        with self._db.write() as conn:
+            cursor = conn.execute(
+                "INSERT INTO runs (name, family, dataset, hparams, config, status, created, sweep_id) "
+                "VALUES (?, ?, ?, ?, ?, 'queued', ?, ?)",
+                (_clean_name(name), family, dataset, json.dumps(hparams), json.dumps(config), time.time(), sweep_id))
+            return int(cursor.lastrowid)
+
+    def claim_next_queued(self, launch: Callable[[int], int]) -> int | None:
+        """Start the oldest queued run: `launch(run_id)` starts its process and returns the process id.
+
+        One write transaction holds the choice and the launch, so two windows (or a window and a run that
+        just ended) never start the same run. Returns the run's id, or None when nothing is queued."""
+        with self._db.write() as conn:
+            row = conn.execute("SELECT id FROM runs WHERE status = 'queued' ORDER BY id LIMIT 1").fetchone()
+            if row is None:
+                return None
+            run_id = int(row["id"])
+            pid = launch(run_id)
+            conn.execute("UPDATE runs SET status = 'running', pid = ?, host = ?, started = ?, error = NULL "
+                         "WHERE id = ?", (pid, self.host, time.time(), run_id))
+        return run_id
+
+    def requeue(self, run_id: int) -> None:
+        """Put a run that never trained a step back in the queue (resuming a cancelled run starts it afresh)."""
+        with self._db.write() as conn:
+            self._require(conn, run_id)
+            conn.execute("UPDATE runs SET status = 'queued', pid = NULL, error = NULL, ended = NULL WHERE id = ?",
+                         (run_id,))
+
+    def set_live(self, run_id: int, address: dict[str, Any] | None) -> None:
+        """Where run `run_id`'s process listens for windows (None once it stops listening)."""
+        with self._db.write() as conn:
+            self._require(conn, run_id)
+            conn.execute("UPDATE runs SET live = ? WHERE id = ?",
+                         (json.dumps(address) if address is not None else None, run_id))
+
+    def record_exit(self, run_id: int, status: str, reason: str) -> bool:
+        """A run's process ended without ending its run (a crash, a kill): set `status` and why, unless the run
+        already ended by itself. Replaces the generic reason `mark_interrupted` gives. True when it changed."""
+        with self._db.write() as conn:
+            cursor = conn.execute(
+                f"UPDATE runs SET status = ?, error = ?, live = NULL, ended = COALESCE(ended, ?) WHERE id = ? AND "
+                f"(status IN {ACTIVE_STATUSES} OR (status = 'interrupted' AND error IS ?))",
+                (status, reason, time.time(), run_id, VANISHED))
+            return cursor.rowcount > 0
+
     def log_metrics(self, run_id: int, rows: Iterable[tuple[int, float, str, float, float]]) -> None:
         """Append (step, wall_time, split, nll, bpd) rows in one transaction."""
         values = [(run_id, int(step), float(wall), split, _real(nll), _real(bpd))
@@ -121,7 +175,7 @@ class RunStore:
                              (status, error, now, run_id))
 
     def update_run(self, run_id: int, **fields: Any) -> None:
-        """Set any of name, steps, best_val_nll, test_nll and checkpoint."""
+        """Set any of name, steps, best_val_nll, test_nll, checkpoint, device and hparams."""
         unknown = set(fields) - UPDATABLE
         if unknown:
             raise TypeError(f"update_run() cannot set {sorted(unknown)}; it sets {sorted(UPDATABLE)}.")
@@ -178,9 +232,9 @@ class RunStore:
             now = time.time()
             with self._db.write() as conn:
                 conn.executemany(
-                    "UPDATE runs SET status = 'interrupted', ended = ? "
+                    "UPDATE runs SET status = 'interrupted', ended = ?, error = ?, live = NULL "
                     f"WHERE id = ? AND pid IS ? AND status IN {ACTIVE_STATUSES}",
-                    [(now, run_id, pid) for run_id, pid in dead],
+                    [(now, VANISHED, run_id, pid) for run_id, pid in dead],
                 )
         return [run_id for run_id, _ in dead]
 
@@ -222,6 +276,59 @@ class RunStore:
             "bpd": np.array([r.bpd for r in rows], dtype=np.float64),
         }
 
+    def queued_runs(self) -> list[RunRecord]:
+        """The runs waiting for a process, in the order they will start."""
+        with self._db.guard():
+            rows = self._db.conn().execute("SELECT * FROM runs WHERE status = 'queued' ORDER BY id").fetchall()
+        return [run_from_row(row) for row in rows]
+
+    def active_runs(self) -> list[RunRecord]:
+        """Runs training or paused right now on this machine (runs whose process is gone are marked first)."""
+        self.mark_interrupted()
+        with self._db.guard():
+            rows = self._db.conn().execute(
+                f"SELECT * FROM runs WHERE status IN {ACTIVE_STATUSES} AND host IS ? ORDER BY id", (self.host,)
+            ).fetchall()
+        return [run_from_row(row) for row in rows]
+
+    # Sweeps and settings.
+    def create_sweep(self, kind: str, name: str, config: dict[str, Any]) -> int:
+        """A group for the runs of one sweep (`kind` says what it compares); returns its id."""
+        with self._db.write() as conn:
+            cursor = conn.execute("INSERT INTO sweeps (kind, name, config, created) VALUES (?, ?, ?, ?)",
+                                  (kind, _clean_name(name), json.dumps(config), time.time()))
+            return int(cursor.lastrowid)
+
+    def sweeps(self) -> list[SweepRecord]:
+        """Every sweep, newest first."""
+        with self._db.guard():
+            rows = self._db.conn().execute("SELECT * FROM sweeps ORDER BY id DESC").fetchall()
+        return [sweep_from_row(row) for row in rows]
+
+    def get_sweep(self, sweep_id: int) -> SweepRecord:
+        with self._db.guard():
+            row = self._db.conn().execute("SELECT * FROM sweeps WHERE id = ?", (sweep_id,)).fetchone()
+        if row is None:
+            raise UserError(f"There is no sweep {sweep_id} in {self.path}; list them with `arstudio sweep list`.")
+        return sweep_from_row(row)
+
+    def sweep_runs(self, sweep_id: int) -> list[RunRecord]:
+        """The runs of a sweep, in the order they were queued."""
+        with self._db.guard():
+            rows = self._db.conn().execute("SELECT * FROM runs WHERE sweep_id = ? ORDER BY id", (sweep_id,)).fetchall()
+        return [run_from_row(row) for row in rows]
+
+    def setting(self, key: str, default: Any = None) -> Any:
+        """A value every process using this folder shares (how many runs train at once...), or `default`."""
+        with self._db.guard():
+            row = self._db.conn().execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return json.loads(row["value"]) if row is not None else default
+
+    def set_setting(self, key: str, value: Any) -> None:
+        with self._db.write() as conn:
+            conn.execute("INSERT INTO settings (key, value) VALUES (?, ?) "
+                         "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, json.dumps(value)))
+
     def artifacts(self, run_id: int) -> list[Artifact]:
         with self._db.guard():
             rows = self._db.conn().execute(
@@ -262,4 +369,4 @@ def _real(value: float | None) -> float | None:
 
 
 _CONVERTERS: dict[str, Callable[[Any], Any]] = {"steps": int, "best_val_nll": _real, "test_nll": _real,
-                                               "checkpoint": str}
+                                               "checkpoint": str, "device": str, "hparams": json.dumps}
