@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from arstudio.errors import UserError
@@ -72,16 +73,16 @@ def start_ready(store: RunStore, launch: Launcher = launch_run) -> list[tuple[in
     """Start queued runs, oldest first, while fewer than `parallel_runs` train; returns them with their process."""
     started: list[tuple[int, subprocess.Popen]] = []
     limit = parallel_runs(store)
-    while len(store.active_runs()) < limit:
-        running = len(store.active_runs()) + 1
-        processes: list[subprocess.Popen] = []
-
-        def start(run_id: int) -> int:
-            processes.append(launch(store, run_id, threads_per_run(running)))
-            return processes[-1].pid
-
-        run_id = store.claim_next_queued(start)
+    while (running := len(store.active_runs())) < limit:
+        launched: list[subprocess.Popen] = []
+        run_id = store.claim_next_queued(partial(_launch_into, launched, launch, store, threads_per_run(running + 1)))
         if run_id is None:
             break
-        started.append((run_id, processes[0]))
+        started.append((run_id, launched[0]))
     return started
+
+
+def _launch_into(launched: list[subprocess.Popen], launch: Launcher, store: RunStore, threads: int,
+                 run_id: int) -> int:
+    launched.append(launch(store, run_id, threads))
+    return launched[-1].pid

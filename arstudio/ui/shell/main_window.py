@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QSplitter,
     QStatusBar,
     QTabWidget,
@@ -36,11 +35,12 @@ from arstudio.ui.shell.identity import configure_application_identity
 from arstudio.ui.shell.menus import build_menus, sync_run_actions
 from arstudio.ui.shell.theme import apply_theme
 from arstudio.ui.text.panel import TextPanel
+from arstudio.ui.train.close_prompt import CloseChoice, ask_about_running_runs
 from arstudio.ui.train.controller import TrainingController
 from arstudio.ui.train.nll_plot import NllPanel
 from arstudio.ui.train.runs_panel import RunsPanel
 from arstudio.ui.train.sample_preview import SamplePreview
-from arstudio.ui.train.session import TrainingSession
+from arstudio.ui.train.session import RunSession
 from arstudio.ui.train.setup_panel import SetupPanel
 
 EXPLORER_OF_KIND = {"binary": "Images", "image": "Images", "audio": "Audio", "text": "Text"}
@@ -106,8 +106,8 @@ class MainWindow(QMainWindow):
 
     # Training.
     @property
-    def session(self) -> TrainingSession | None:
-        """The current (or last) run's session."""
+    def session(self) -> RunSession | None:
+        """The watched (or last watched) run's session."""
         return self.training.session
 
     def start_training(self, config: TrainConfig) -> None:
@@ -170,13 +170,14 @@ class MainWindow(QMainWindow):
 
     # Window.
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
-        if self.is_training():
-            answer = QMessageBox.question(self, "Stop training?", "A run is training. Stop it, keep its checkpoint "
-                                          "and quit?")
-            if answer != QMessageBox.StandardButton.Yes:
-                event.ignore()
-                return
+        choice = ask_about_running_runs(self, self.training)
+        if choice is CloseChoice.CANCEL:
+            event.ignore()
+            return
+        if choice is CloseChoice.STOP:
+            self.status_label.setText("Stopping the runs: saving their checkpoints…")
             self.training.stop_and_wait()
+        self.training.detach_all()
         self._save_settings()
         self.registry.close()
         event.accept()

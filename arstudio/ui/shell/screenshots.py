@@ -132,8 +132,7 @@ class _Tour:
     def close(self) -> None:
         window = self.window
         if window.is_training():
-            window.stop_training()
-            window.session.wait()
+            window.training.stop_and_wait()
         busy = ((window.image_panel, window.image_panel.is_running()),
                 (window.audio_panel, window.audio_panel.is_generating()),
                 (window.text_panel, window.text_panel.is_busy()))

@@ -11,8 +11,10 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
+    QLabel,
     QMessageBox,
     QPushButton,
+    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -20,16 +22,19 @@ from PySide6.QtWidgets import (
 )
 
 from arstudio.errors import UserError
-from arstudio.training.run_store import RunRecord, RunStore
+from arstudio.training.run_queue import MAX_PARALLEL, parallel_runs, set_parallel_runs
+from arstudio.training.run_store import ACTIVE_STATUSES, RESUMABLE_STATUSES, RunRecord, RunStore
 
-RESUMABLE = ("stopped", "interrupted", "failed")
+RESUMABLE = RESUMABLE_STATUSES
 """A finished run has reached its steps; a running or paused one is still going."""
 NAME_COLUMN = 1
 TYPICAL_NAME = "made on binary-digits"
 """The name column is never narrower than this name (a run's default name is "<family> on <data set>")."""
 NAME_WIDEST = 360
 """px: the name column grows to fit its longest name up to this; a longer one is elided (its tooltip shows it)."""
-COLUMNS = ("id", "name", "family", "data set", "status", "steps", "best val NLL", "test NLL", "duration", "device")
+COLUMNS = ("id", "name", "family", "data set", "status", "steps", "progress", "ETA", "best val NLL", "test NLL",
+           "duration", "device")
+STATUS_COLUMN = 4
 
 
 class SortableItem(QTableWidgetItem):
@@ -50,6 +55,9 @@ class RunsPanel(QWidget):
     selectionChanged = Signal(list)
     openRequested = Signal(int)
     resumeRequested = Signal(int)
+    watchRequested = Signal(int)
+    stopRequested = Signal(list)
+    parallelChanged = Signal(int)
     errorRaised = Signal(str)
 
     def __init__(self, registry: RunStore, parent: QWidget | None = None) -> None:
@@ -73,13 +81,23 @@ class RunsPanel(QWidget):
                                  ("Export CSV…", self.export_selected, "Save the metrics of the selected runs"),
                                  ("Explore", self._open_selected, "Open the run's model in the exploration panels"),
                                  ("Resume", self.resume_selected, "Continue the selected stopped or interrupted run "
-                                  "from its newest checkpoint")):
+                                  "from its newest checkpoint"),
+                                 ("Watch", self.watch_selected, "Follow the selected running run in the plot"),
+                                 ("Stop", self.stop_selected, "Stop the selected runs (their checkpoints are kept); "
+                                  "a queued run is cancelled")):
             button = QPushButton(label, objectName=f"runs{label.strip('.…').replace(' ', '')}Button")
             button.setToolTip(tip)
             button.clicked.connect(slot)
             buttons.addWidget(button)
             self.buttons[label] = button
         buttons.addStretch(1)
+        self.parallel_spin = QSpinBox(objectName="parallelRunsSpin", minimum=1, maximum=MAX_PARALLEL)
+        self.parallel_spin.setValue(parallel_runs(registry))
+        self.parallel_spin.setToolTip("How many runs train at once; the others wait in the queue. Each run has its "
+                                      "own process and the cores are shared between them, one kept for the window.")
+        self.parallel_spin.valueChanged.connect(self._parallel_changed)
+        buttons.addWidget(QLabel("At once"))
+        buttons.addWidget(self.parallel_spin)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(buttons)
@@ -102,6 +120,8 @@ class RunsPanel(QWidget):
             for column, (text, key) in enumerate(_cells(run)):
                 self.table.setItem(row, column, SortableItem(text, key))
             self.table.item(row, NAME_COLUMN).setToolTip(run.name)
+            if run.error:
+                self.table.item(row, STATUS_COLUMN).setToolTip(run.error)
             if run.id in selected:
                 self.table.selectRow(row)
         self.table.blockSignals(False)
@@ -192,6 +212,28 @@ class RunsPanel(QWidget):
             return
         self.resumeRequested.emit(ids[0])
 
+    def watch_selected(self) -> None:
+        ids = self.selection_for("Select one running run to watch.", exactly_one=True)
+        if ids:
+            self.watchRequested.emit(ids[0])
+
+    def stop_selected(self) -> None:
+        ids = self.selection_for("Select the running or queued runs to stop.")
+        records = [record for record in self.registry.runs() if record.id in ids]
+        stoppable = [record.id for record in records if record.active or record.status == "queued"]
+        if ids and not stoppable:
+            self.errorRaised.emit("None of the selected runs is training or queued; there is nothing to stop.")
+        elif stoppable:
+            self.stopRequested.emit(stoppable)
+
+    def _parallel_changed(self, count: int) -> None:
+        try:
+            set_parallel_runs(self.registry, count)
+        except UserError as exc:
+            self.errorRaised.emit(str(exc))
+            return
+        self.parallelChanged.emit(count)
+
     def _open_selected(self) -> None:
         ids = self.selected_ids()
         if len(ids) == 1:
@@ -200,13 +242,23 @@ class RunsPanel(QWidget):
 
 def _cells(run: RunRecord) -> list[tuple[str, float | str]]:
     end = run.ended or (time.time() if run.active else run.started or run.created)
-    duration = max(0.0, end - (run.started or run.created))
+    elapsed = max(0.0, end - (run.started or run.created)) if run.status != "queued" else 0.0
+    total = int(run.config.get("steps", 0) or 0)
+    done = min(1.0, run.steps / total) if total else 0.0
+    eta = elapsed / done - elapsed if run.status in ACTIVE_STATUSES and done > 0 else None
     return [
         (str(run.id), float(run.id)), (run.name, run.name.lower()), (run.family, run.family),
         (run.dataset, run.dataset), (run.status, run.status), (str(run.steps), float(run.steps)),
+        (f"{100 * done:.0f} %", done), (duration(eta) if eta is not None else "", eta if eta is not None else 1e18),
         _number(run.best_val_nll), _number(run.test_nll),
-        (time.strftime("%H:%M:%S", time.gmtime(duration)), duration), (run.device, run.device),
+        (time.strftime("%H:%M:%S", time.gmtime(elapsed)), elapsed), (run.device, run.device),
     ]
+
+
+def duration(seconds: float) -> str:
+    """m:ss under an hour, then XhMM."""
+    seconds = int(max(0, seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}" if seconds < 3600 else f"{seconds // 3600}h{seconds % 3600 // 60:02d}"
 
 
 def _number(value: float | None) -> tuple[str, float]:
