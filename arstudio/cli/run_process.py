@@ -50,15 +50,22 @@ class RunProcess:
             summary = self.trainer.run()
             self.server.publish({"type": "finished", **_summary_message(summary)})
         except UserError as exc:
-            self.server.publish({"type": "failed", "message": str(exc)})
+            self._failed(str(exc))
             status = 2
-        except Exception as exc:  # the trainer marked the run failed; the window shows why
-            self.server.publish({"type": "failed", "message": f"{type(exc).__name__}: {exc}"})
+        except Exception as exc:
+            self._failed(f"{type(exc).__name__}: {exc}")
             status = 1
         finally:
             self.store.set_live(self.run_id, None)
             self.server.close()
         return status
+
+    def _failed(self, message: str) -> None:
+        """Say why in the store (unless the trainer did: an error before its loop began leaves the run claimed)
+        and to the windows."""
+        if self.store.get(self.run_id).status in ("queued", "running", "paused"):
+            self.store.set_status(self.run_id, "failed", message)
+        self.server.publish({"type": "failed", "message": message})
 
     def _on_event(self, event: TrainEvent) -> None:
         self.server.publish(event_message(event))
@@ -76,7 +83,11 @@ class RunProcess:
 def run_queued(runs_dir: str | None, run_id: int, threads: int | None) -> int:
     """The process's main: train the run, then start what the queue holds."""
     store = RunStore(runs_dir)
-    process = RunProcess(store, run_id, threads)
+    try:
+        process = RunProcess(store, run_id, threads)
+    except UserError as exc:
+        store.set_status(run_id, "failed", str(exc))
+        raise
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, lambda *_: process.trainer.stop())
     try:
