@@ -243,3 +243,12 @@ def test_a_version_1_store_is_migrated_with_its_runs_and_metrics(tmp_path: Path)
 
 if sys.platform == "win32":
     pytest.skip("signals and detached sessions are tested on POSIX", allow_module_level=True)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc tells a zombie on Linux")
+def test_an_ended_child_not_yet_collected_is_not_alive() -> None:
+    from arstudio.training.run_store import pid_alive
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    wait_for(lambda: not pid_alive(child.pid), 30, "the child to end")
+    assert child.poll() == 0
