@@ -26,6 +26,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from arstudio.cli import doctor
 
             return doctor.run(args)
+        if args.command == "sweep":
+            from arstudio.cli import sweep
+
+            return sweep.run(args)
         from arstudio.cli import commands
 
         return getattr(commands, f"run_{args.command}")(args)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from arstudio import __version__
+from arstudio.cli.sweep_args import add_sweep_parser
 from arstudio.errors import UserError
 from arstudio.sampling import WINDOW_POLICIES
 from arstudio.sampling.knobs import KNOBS
@@ -84,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     screenshot.add_argument("--size", default="1280x800", help="window size WIDTHxHEIGHT (default 1280x800)")
     screenshot.add_argument("--runs-dir", default=None, help="keep the tour's runs here (default: a temporary "
                                                             "folder, deleted afterwards)")
+    add_sweep_parser(commands)
     return parser
 
 
