@@ -68,7 +68,7 @@ def test_train_watch_stop_and_find_the_run_again(make_window, qtbot) -> None:
     qtbot.mouseClick(window.findChild(QPushButton, "trainButton"), LEFT)
     qtbot.waitUntil(lambda: window.nll.point_count() > 30 and bool(window.nll.series["live"].validation),
                     timeout=60_000)
-    assert not window.findChild(QPushButton, "trainButton").isEnabled()
+    assert window.findChild(QPushButton, "trainButton").isEnabled(), "another run may be queued meanwhile"
     qtbot.mouseClick(window.findChild(QPushButton, "stopButton"), LEFT)
     qtbot.waitUntil(lambda: not window.is_training(), timeout=30_000)
     qtbot.waitUntil(lambda: bool(table_rows(window)) and table_rows(window)[0]["status"] == "stopped", timeout=10_000)
@@ -100,7 +100,7 @@ def test_gui_thread_stays_responsive_while_training(make_window, qtbot) -> None:
     window = make_window()
     tiny_setup(window, steps=150)
     assert window.warm_up.wait(120), "the start-up imports finish in the background"
-    assert {"torch._dynamo", "sklearn.datasets"} <= set(sys.modules)
+    assert "sklearn.datasets" in sys.modules
     gaps: list[float] = []
     last = [time.perf_counter()]
 

@@ -1,10 +1,10 @@
-"""Import, while the window sits idle, what a first training run would otherwise import while it trains.
+"""Load, while the window sits idle, what its first use would otherwise load while the person waits.
 
-A process's first optimizer imports torch._dynamo (and sympy with it: about a thousand modules), and the
-digit data sets (the default data) import scikit-learn and parse its text file. Such work holds the GIL for
-long stretches, so done during the first run it froze the live plot for a fifth of a second at a time. A
-plain thread (no Qt) does it at start-up instead. It also builds (once per machine) or loads WaveNet's C
-generation kernel, so the first clip does not wait for the compiler.
+The digit data sets (the default data, and the Images panel's sources) import scikit-learn and parse its
+text file, and WaveNet's C generation kernel is built (once per machine) or loaded, so the first clip does
+not wait for the compiler. A plain thread (no Qt) does it at start-up. Training needs no warm-up here: runs
+train in processes of their own (the optimizer's import of torch._dynamo, a thousand modules, used to hold
+the GIL while the plot was live).
 """
 
 from __future__ import annotations
@@ -13,12 +13,9 @@ import threading
 
 
 def _import_lazily_loaded_modules() -> None:
-    import torch
-
     from arstudio.data.builtin_digits import load_digits_arrays
     from arstudio.native.wavenet_step import kernel
 
-    torch.optim.AdamW([torch.zeros(1, requires_grad=True)])
     load_digits_arrays()
     kernel()
 

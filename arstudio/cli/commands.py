@@ -43,8 +43,8 @@ def run_datasets(args: argparse.Namespace) -> int:
 
 def run_runs(args: argparse.Namespace) -> int:
     registry = RunStore(args.runs_dir)
-    rows = [(r.id, r.name, r.family, r.dataset, r.status, r.steps, _fmt(r.best_val_nll), _fmt(r.test_nll), r.device)
-            for r in registry.runs()]
+    rows = [(r.id, r.name, r.family, r.dataset, _status(r), f"{r.steps}/{r.config.get('steps', '?')}",
+             _fmt(r.best_val_nll), _fmt(r.test_nll), r.device) for r in registry.runs()]
     if not rows:
         print(f"No runs yet in {registry.runs_dir}. Start one with `arstudio train`.")
         return 0
@@ -126,6 +126,14 @@ def _dataset_of(checkpoint: Checkpoint, split: str):
         raise UserError("This checkpoint does not say which data set it was trained on.")
     seed = (checkpoint.meta.get("config") or {}).get("seed", 0)
     return load_dataset(name, split, seed=seed, **(checkpoint.meta.get("dataset_options") or {}))
+
+
+def _status(record) -> str:
+    """The status, with the reason a failed or interrupted run gives (shortened)."""
+    if record.status in ("failed", "interrupted") and record.error:
+        reason = record.error.split(";")[0]
+        return f"{record.status}: {reason[:60]}{'…' if len(reason) > 60 else ''}"
+    return record.status
 
 
 def _fmt(value: float | None) -> str:

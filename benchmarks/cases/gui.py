@@ -2,9 +2,10 @@
 trains and the NLL plot updates at full rate (target: under 50 ms; the worst and the 99th percentile).
 
 The real window runs on Qt's offscreen platform in the case's worker process, with a private data home
-and settings file. The run is the window's own Train button on a small MADE (about a hundred steps a
-second, so the plot, the status bar and the runs table update as fast as they ever do); the timer
-starts once the window's start-up warm-up has finished, as a person would press Train.
+and settings file. The runs are the window's own Train button on a small MADE (about a hundred steps a
+second, so the plot, the status bar and the runs table update as fast as they ever do). The first run is
+pressed the moment the window shows, before its start-up warm-up has finished (as a person does: the
+"cold" figures); the others once it has. Each run trains in its own process; the window only draws.
 """
 
 from __future__ import annotations
@@ -31,18 +32,26 @@ def run(ctx: Context) -> Outcome:
     with tempfile.TemporaryDirectory(prefix="arstudio-gui-bench-") as home:
         os.environ["ARSTUDIO_HOME"] = home
         gaps = measure_gaps(Path(home), ctx.options["steps"], ctx.options["runs"])
-    ordered = sorted(gaps)
-    worst, p99 = ordered[-1] * 1000, ordered[int(0.99 * (len(ordered) - 1))] * 1000
+    worst, p99 = _worst_and_p99([gap for run in gaps for gap in run])
+    cold_worst, cold_p99 = _worst_and_p99(gaps[0])
     return Outcome(
         measures=[at_most(worst, TARGET_MS, "worst gap", "ms"), Measure("99th percentile gap", round(p99, 1), "ms"),
-                  Measure("ticks", len(gaps))],
-        metrics={"worst_ms": worst, "p99_ms": p99, "ticks": len(gaps), "steps": ctx.options["steps"],
-                 "runs": ctx.options["runs"]},
-        notes=[f"{ctx.options['runs']} run(s) of {ctx.options['steps']} steps; gaps of every run pooled."],
+                  Measure("worst gap, Train at start-up", round(cold_worst, 1), "ms"),
+                  Measure("ticks", sum(map(len, gaps)))],
+        metrics={"worst_ms": worst, "p99_ms": p99, "cold_worst_ms": cold_worst, "cold_p99_ms": cold_p99,
+                 "ticks": sum(map(len, gaps)), "steps": ctx.options["steps"], "runs": ctx.options["runs"]},
+        notes=[f"{ctx.options['runs']} run(s) of {ctx.options['steps']} steps, the first pressed at start-up; "
+               "gaps of every run pooled."],
     )
 
 
-def measure_gaps(home: Path, steps: int, runs: int) -> list[float]:
+def _worst_and_p99(gaps: list[float]) -> tuple[float, float]:
+    ordered = sorted(gaps)
+    return ordered[-1] * 1000, ordered[int(0.99 * (len(ordered) - 1))] * 1000
+
+
+def measure_gaps(home: Path, steps: int, runs: int) -> list[list[float]]:
+    """The timer's gaps in seconds, one list per run; the first run starts as the window shows."""
     from PySide6.QtCore import QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -52,16 +61,18 @@ def measure_gaps(home: Path, steps: int, runs: int) -> list[float]:
     window = MainWindow(runs_dir=home / "runs", settings=QSettings(str(home / "settings.ini"),
                                                                    QSettings.Format.IniFormat))
     window.show()
-    window.warm_up.wait(120)
     window.setup.select("made", "binary-digits", {"hidden": 32})
     window.setup.steps_spin.setValue(steps)
-    gaps: list[float] = []
-    for _ in range(runs):
-        last = [time.perf_counter()]
+    gaps: list[list[float]] = []
+    for number in range(runs):
+        if number == 1:
+            window.warm_up.wait(120)
+        last, run_gaps = [time.perf_counter()], []
+        gaps.append(run_gaps)
 
-        def tick(last: list[float] = last) -> None:
+        def tick(last: list[float] = last, run_gaps: list[float] = run_gaps) -> None:
             now = time.perf_counter()
-            gaps.append(now - last[0])
+            run_gaps.append(now - last[0])
             last[0] = now
 
         timer = QTimer(interval=TICK_MS, timeout=tick)

@@ -18,8 +18,9 @@ BUTTON_ICONS = {
     "audioSaveButton": "save", "audioRescanButton": "refresh",
     "generateButton": "generate", "cancelTextButton": "cancel", "compareButton": "compare",
     "exportMarkdownButton": "save", "exportCsvButton": "export-table",
-    "runsRefreshButton": "refresh", "runsRenameButton": "rename", "runsDeleteButton": "delete",
+    "runsRenameButton": "rename", "runsDeleteButton": "delete",
     "runsExportCSVButton": "export-table", "runsExploreButton": "explore", "runsResumeButton": "train",
+    "runsStopButton": "stop", "runsWatchButton": "watch",
 }
 """Button object name -> icon name; one table, so panels stay free of icon code."""
 

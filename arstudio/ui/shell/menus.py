@@ -58,8 +58,7 @@ def build_menus(window: QMainWindow, slots: Mapping[str, Callable[[], Any]], the
 
 
 def sync_run_actions(actions: Mapping[str, QAction], running: bool) -> None:
-    """Train while idle; pause and stop while a run trains."""
-    actions["train"].setEnabled(not running)
+    """Train always (a run started while others train is queued); pause and stop while the watched run trains."""
     actions["pause"].setEnabled(running)
     actions["stop"].setEnabled(running)
 

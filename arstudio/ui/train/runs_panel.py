@@ -75,8 +75,7 @@ class RunsPanel(QWidget):
         self.table.setToolTip("Select several runs to compare their curves")
         buttons = QHBoxLayout()
         self.buttons = {}
-        for label, slot, tip in (("Refresh", self.refresh, "Read the registry again"),
-                                 ("Rename…", self.rename_selected, "Rename the selected run"),
+        for label, slot, tip in (("Rename…", self.rename_selected, "Rename the selected run"),
                                  ("Delete…", self.delete_selected, "Delete the selected runs and their files"),
                                  ("Export CSV…", self.export_selected, "Save the metrics of the selected runs"),
                                  ("Explore", self._open_selected, "Open the run's model in the exploration panels"),

@@ -72,7 +72,8 @@ class SetupPanel(QWidget):
         self.seed_spin = _spin(0, 2**31 - 1, 0, "Seed of the initial weights and the batch order.")
 
         self.train_button = QPushButton("Train", objectName="trainButton")
-        self.train_button.setToolTip("Start training (Ctrl+Return)")
+        self.train_button.setToolTip("Start training (Ctrl+Return); while runs train, the new run waits in the "
+                                     "queue (the runs table's At once sets how many train together)")
         self.pause_button = QPushButton("Pause", objectName="pauseButton")
         self.pause_button.setCheckable(True)
         self.stop_button = QPushButton("Stop", objectName="stopButton")
@@ -127,13 +128,11 @@ class SetupPanel(QWidget):
                 self.dataset_combo.setCurrentIndex(found)
 
     def set_running(self, running: bool) -> None:
-        self.train_button.setEnabled(not running)
+        """Pause and Stop while the watched run trains; Train and the form stay free (a new run joins the queue)."""
         self.pause_button.setEnabled(running)
         self.stop_button.setEnabled(running)
         if not running:
             self.pause_button.setChecked(False)
-        for widget in (self.family_combo, self.dataset_combo, self.hparams):
-            widget.setEnabled(not running)
 
     def config(self) -> TrainConfig:
         """The training settings as they stand; UserError when they cannot work."""
