@@ -323,3 +323,11 @@ def test_nothing_is_written_outside_the_test_home(_home: Path) -> None:
     load_dataset("tones", "train", count=10, clip_seconds=0.05)
     assert os.environ["ARSTUDIO_HOME"] == str(_home)
     assert [p.name for p in _home.iterdir()] == ["cache"]
+
+
+def test_digits_read_from_the_shipped_file_equal_scikit_learns_loader() -> None:
+    from arstudio.data.builtin_digits import _load_through_scikit_learn, _read_shipped_file
+
+    shipped = _read_shipped_file()
+    assert shipped is not None and shipped.shape == (1797, 65)
+    np.testing.assert_array_equal(shipped, _load_through_scikit_learn())
