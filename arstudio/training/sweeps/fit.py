@@ -27,7 +27,10 @@ class PowerLaw:
         return self.a * np.power(x, -self.alpha) + self.c
 
     def describe(self, variable: str = "N") -> str:
-        return f"L = {self.a:.3g}·{variable}^−{self.alpha:.3f} + {self.c:.3g}"
+        """The law in words, e.g. 'L = 17·N^−0.092 + 1.2' (a floor below a millionth of a is left out)."""
+        floor = f" + {self.c:.3g}" if self.c > 1e-6 * abs(self.a) else ""
+        power = f"−{self.alpha:.3f}" if self.alpha >= 0 else f"{-self.alpha:.3f}"
+        return f"L = {self.a:.3g}·{variable}^{power}{floor}"
 
 
 def fit_power_law(x: Sequence[float], y: Sequence[float]) -> PowerLaw:
