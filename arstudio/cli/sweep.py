@@ -142,6 +142,8 @@ def _show_fits(store: RunStore, sweep: SweepRecord, rows: list[SweepRow]) -> Non
     fit = scaling_fit(rows)
     print("fit of test bits/dim against parameters: " + (f"{fit.describe('N')}, exponent α = {fit.alpha:.3f}"
                                                          if fit else "needs two finished sizes"))
+    if fit is not None and fit.alpha < 0:
+        print("the loss rises with N here: at this budget the smaller sizes are the compute-optimal ones")
     curves = compute_curves(store, rows, sweep.config.get("dims"))
     if curves.fit is not None:
         print(f"fit of the compute frontier: {curves.fit.describe('C')}, exponent {curves.fit.alpha:.3f}")

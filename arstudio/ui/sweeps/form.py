@@ -70,7 +70,7 @@ class OrderingForm(QWidget):
             box = QCheckBox(name, objectName=f"sweepOrdering{camel(name)}", checked=True)
             box.setToolTip(ORDERING_HELP[name])
             self.boxes[name] = box
-            grid.addWidget(box, index // 3, index % 3)
+            grid.addWidget(box, index // 2, index % 2)
         self.seeds = QSpinBox(objectName="sweepSeedsSpin", minimum=1, maximum=10, value=ordering_lab.DEFAULTS["seeds"])
         self.seeds.setToolTip("Runs per ordering; seed s of every ordering shares its data split and initial weights.")
         self.steps = QSpinBox(objectName="sweepStepsSpin", minimum=10, maximum=100_000, singleStep=100,

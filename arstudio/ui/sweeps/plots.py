@@ -108,7 +108,7 @@ class SweepPlot(QWidget):
             self.show_message("No run of this sweep has trained far enough yet; the points appear as they do.")
             return
         groups = [s.group for s in summaries]
-        exponent = f": α = {fit.alpha:.3f}" if fit is not None else ""
+        exponent = "" if fit is None else f": α = {fit.alpha:.3f}" + (" (smaller wins here)" if fit.alpha < 0 else "")
         left = self._prepare(self.left, f"Test loss vs parameters{exponent}", f"test loss ({units})", log=True)
         left.setLabel("bottom", "parameters N")
         for params, loss, group in points:
