@@ -21,6 +21,7 @@ BUTTON_ICONS = {
     "runsRenameButton": "rename", "runsDeleteButton": "delete",
     "runsExportCSVButton": "export-table", "runsExploreButton": "explore", "runsResumeButton": "train",
     "runsStopButton": "stop", "runsWatchButton": "watch",
+    "sweepStartButton": "train", "sweepExportCsvButton": "export-table", "sweepExportPngButton": "save",
 }
 """Button object name -> icon name; one table, so panels stay free of icon code."""
 

@@ -34,6 +34,7 @@ from arstudio.ui.shell.icons import decorate_buttons
 from arstudio.ui.shell.identity import configure_application_identity
 from arstudio.ui.shell.menus import build_menus, sync_run_actions
 from arstudio.ui.shell.theme import apply_theme
+from arstudio.ui.sweeps import install_sweeps
 from arstudio.ui.text.panel import TextPanel
 from arstudio.ui.train.close_prompt import CloseChoice, ask_about_running_runs
 from arstudio.ui.train.controller import TrainingController
@@ -82,6 +83,7 @@ class MainWindow(QMainWindow):
             "train": self.setup.request_training, "pause": self.setup.pause_button.toggle, "stop": self.stop_training,
             "shortcuts": lambda: show_shortcuts(self), "about": lambda: show_about(self),
         }, self.settings.value("view/theme", "system", str), self.set_theme)
+        self.sweeps = install_sweeps(self)
         self._sync_run_actions(self.is_training())
         decorate_buttons(self)
 

@@ -17,7 +17,9 @@ class CloseChoice(Enum):
 
 def ask_about_running_runs(parent: QWidget, training: TrainingController) -> CloseChoice:
     """Ask what becomes of the runs training now (KEEP when none is); a modal question with three answers."""
-    running = [session.run_id for session in training.sessions.values() if session.is_running()]
+    active = {record.id for record in training.registry.active_runs()}
+    running = [session.run_id for session in training.sessions.values()
+               if session.is_running() and session.run_id in active]  # a run that just ended is not asked about
     if not running:
         return CloseChoice.KEEP
     queued = len(training.registry.queued_runs())
