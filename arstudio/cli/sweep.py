@@ -28,6 +28,7 @@ from arstudio.training.sweeps import (
     sweep_rows,
     write_sweep_csv,
 )
+from arstudio.training.sweeps.cells import count, number, scientific
 
 POLL_SECONDS = 0.5
 
@@ -118,8 +119,8 @@ def _show(store: RunStore, sweep: SweepRecord, csv_path: str | None, require_fin
     rows = sweep_rows(store, sweep.id)
     print(f"sweep {sweep.id}: {sweep.name} ({TITLES.get(sweep.kind, sweep.kind)})")
     headers = ("run", "label", "status", "steps", "params", "compute (FLOPs)", "test NLL", "bits/dim")
-    cells = [(r.run_id, r.label, r.status, f"{r.steps}/{r.total_steps}", _int(r.params), _sci(r.compute),
-              _num(r.test_nll), _num(r.test_bpd)) for r in rows]
+    cells = [(r.run_id, r.label, r.status, f"{r.steps}/{r.total_steps}", count(r.params), scientific(r.compute),
+              number(r.test_nll), number(r.test_bpd)) for r in rows]
     if sweep.kind != SCALING:
         headers, cells = headers[:5] + headers[6:], [cell[:5] + cell[6:] for cell in cells]
     print(table(headers, cells))
@@ -148,17 +149,6 @@ def _show_fits(store: RunStore, sweep: SweepRecord, rows: list[SweepRow]) -> Non
     if curves.fit is not None:
         print(f"fit of the compute frontier: {curves.fit.describe('C')}, exponent {curves.fit.alpha:.3f}")
 
-
-def _num(value: float | None) -> str:
-    return "" if value is None else f"{value:.4f}"
-
-
-def _int(value: int | None) -> str:
-    return "" if value is None else f"{value:,}"
-
-
-def _sci(value: float | None) -> str:
-    return "" if value is None else f"{value:.3g}"
 
 
 def _pm(mean: float | None, spread: float) -> str:

@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
 from arstudio.training.sweeps import SCALING, SweepRow
+from arstudio.training.sweeps.cells import count, number, scientific
 
 COLUMNS = ("Run", "Label", "Status", "Steps", "Params", "Compute (FLOPs)", "Test NLL", "Bits/dim")
 COMPUTE_COLUMN = COLUMNS.index("Compute (FLOPs)")
@@ -28,8 +29,8 @@ class SweepTable(QTableWidget):
         self.setColumnHidden(COMPUTE_COLUMN, kind != SCALING)
         self.setRowCount(len(rows))
         for index, row in enumerate(rows):
-            cells = (row.run_id, row.label, row.status, f"{row.steps}/{row.total_steps}", _int(row.params),
-                     _sci(row.compute), _num(row.test_nll), _num(row.test_bpd))
+            cells = (row.run_id, row.label, row.status, f"{row.steps}/{row.total_steps}", count(row.params),
+                     scientific(row.compute), number(row.test_nll), number(row.test_bpd))
             for column, value in enumerate(cells):
                 item = QTableWidgetItem(str(value))
                 if column != 1 and column != 2:
@@ -39,15 +40,3 @@ class SweepTable(QTableWidget):
     def cell_text(self, row: int, column: str) -> str:
         item = self.item(row, COLUMNS.index(column))
         return item.text() if item is not None else ""
-
-
-def _num(value: float | None) -> str:
-    return "" if value is None else f"{value:.4f}"
-
-
-def _int(value: int | None) -> str:
-    return "" if value is None else f"{value:,}"
-
-
-def _sci(value: float | None) -> str:
-    return "" if value is None else f"{value:.3g}"
