@@ -21,7 +21,11 @@ def write_metrics_csv(runs: Iterable[tuple[RunRecord, list[MetricRow]]], path: P
     for record, metrics in runs:
         lines += [[record.id, record.name, record.family, record.dataset, m.split, m.step, m.wall_time,
                    m.nll, m.bpd] for m in metrics]
+    return write_csv(path, lines)
 
+
+def write_csv(path: Path, lines: list[list[Any]]) -> Path:
+    """Write rows (the header first) to `path` as CSV, atomically; a file that cannot be written is a UserError."""
     text = io.StringIO()
     csv.writer(text, lineterminator="\n").writerows(lines)
     try:

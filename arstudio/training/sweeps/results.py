@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,9 +9,9 @@ from typing import Any
 
 import numpy as np
 
-from arstudio.atomic import atomic_write
 from arstudio.errors import UserError
 from arstudio.training.run_store import RunRecord, RunStore, SweepRecord
+from arstudio.training.run_store.export import write_csv
 from arstudio.training.sweeps.fit import PowerLaw, fit_power_law, frontier
 from arstudio.training.sweeps.plan import run_name
 from arstudio.training.sweeps.scaling import flops
@@ -153,13 +151,7 @@ def write_sweep_csv(sweep: SweepRecord, rows: list[SweepRow], path: Path | str) 
     lines: list[list[Any]] = [list(CSV_COLUMNS)]
     lines += [[sweep.id, sweep.kind, r.run_id, r.label, r.group, r.status, r.steps, r.total_steps, _cell(r.params),
                _cell(r.tokens_per_step), _cell(r.compute), _cell(r.test_nll), _cell(r.test_bpd)] for r in rows]
-    text = io.StringIO()
-    csv.writer(text, lineterminator="\n").writerows(lines)
-    try:
-        atomic_write(path, lambda handle: handle.write(text.getvalue().encode("utf-8")))
-    except OSError as exc:
-        raise UserError(f"Cannot write {path}: {exc.strerror or exc}. Choose another file.") from exc
-    return path
+    return write_csv(path, lines)
 
 
 def _row(record: RunRecord, entry: dict[str, Any], dims: int | None) -> SweepRow:
