@@ -22,6 +22,7 @@ from arstudio.data import (
     pydocs,
     tones,
 )
+from arstudio.data.labels import DIGIT_LABELS
 from arstudio.data.mulaw import mu_law_decode
 from arstudio.data.splits import contiguous_groups, split_indices
 from arstudio.errors import UserError
@@ -37,10 +38,10 @@ SMALL_OPTIONS: dict[str, dict] = {
     "pydocs": {"context": 64},
 }
 EXPECTED_SPECS = {
-    "binary-digits": DataSpec("binary", (1, 8, 8), 2),
-    "digits": DataSpec("image", (1, 8, 8), 17),
-    "glyphs": DataSpec("image", (1, 28, 28), 256),
-    "glyphs-binary": DataSpec("binary", (1, 28, 28), 2),
+    "binary-digits": DataSpec("binary", (1, 8, 8), 2, labels=(DIGIT_LABELS,)),
+    "digits": DataSpec("image", (1, 8, 8), 17, labels=(DIGIT_LABELS,)),
+    "glyphs": DataSpec("image", (1, 28, 28), 256, labels=(DIGIT_LABELS,)),
+    "glyphs-binary": DataSpec("binary", (1, 28, 28), 2, labels=(DIGIT_LABELS,)),
     "patches": DataSpec("image", (3, 16, 16), 256),
     "patches-4bit": DataSpec("image", (3, 32, 32), 16),
     "tones": DataSpec("audio", (2000,), 256, sample_rate=8000),
@@ -96,7 +97,8 @@ def test_default_sizes_and_labels_of_the_digit_sets() -> None:
     grey = load_dataset("digits", "train")
     binary = load_dataset("binary-digits", "train")
     assert torch.equal((grey.data >= 8).long(), binary.data)
-    assert grey.labels is not None and set(grey.labels.tolist()) == set(range(10))
+    assert grey.labels is not None and grey.labels.shape == (len(grey), 1)
+    assert set(grey.labels[:, 0].tolist()) == set(range(10))
     assert int(grey.data.max()) == 16
 
 

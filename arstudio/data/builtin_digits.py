@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from arstudio.data.examples import Examples
+from arstudio.data.labels import DIGIT_LABELS
 from arstudio.data.spec import DataSpec
 from arstudio.errors import UserError
 
@@ -18,11 +19,11 @@ BINARY_THRESHOLD = 8
 
 
 def digits_spec() -> DataSpec:
-    return DataSpec("image", (1, 8, 8), GREY_LEVELS)
+    return DataSpec("image", (1, 8, 8), GREY_LEVELS, labels=(DIGIT_LABELS,))
 
 
 def binary_digits_spec() -> DataSpec:
-    return DataSpec("binary", (1, 8, 8), 2)
+    return DataSpec("binary", (1, 8, 8), 2, labels=(DIGIT_LABELS,))
 
 
 @functools.lru_cache(maxsize=1)

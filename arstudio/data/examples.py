@@ -18,7 +18,8 @@ class Examples:
 
     values  integer array [N, *spec.shape] with values in 0..K-1.
     groups  per example, the group it is split with (None: every example on its own).
-    labels  per example, an optional class (e.g. the digit drawn).
+    labels  per example, its classes: [N] for one kind of label (the digit drawn) or [N, F] for F kinds
+            (the digit and the voice), in the order of the spec's `labels`.
     """
 
     values: np.ndarray
@@ -34,7 +35,7 @@ class ArrayDataset(Dataset):
 
     data    LongTensor[N, *spec.shape], the whole split (for fast batching: data[index_tensor]).
     spec    the DataSpec of one example.
-    labels  LongTensor[N] or None.
+    labels  LongTensor[N, F], one column per LabelSet of the spec, or None.
     """
 
     def __init__(
@@ -65,5 +66,6 @@ def make_split(examples: Examples, spec: DataSpec, name: str, split: str, seed: 
     data = torch.from_numpy(values[index].astype(np.int64, copy=False).reshape(len(index), *spec.shape))
     labels = None
     if examples.labels is not None:
-        labels = torch.from_numpy(np.asarray(examples.labels)[index].astype(np.int64))
+        chosen = np.asarray(examples.labels)[index].astype(np.int64)
+        labels = torch.from_numpy(chosen.reshape(len(index), -1))
     return ArrayDataset(data, spec, name, split, labels)

@@ -15,6 +15,7 @@ from PIL import Image, ImageFilter
 from arstudio.data.cache import cache_key, cached_arrays
 from arstudio.data.examples import Examples
 from arstudio.data.fonts import Font, digit_fonts, draw_centered
+from arstudio.data.labels import DIGIT_LABELS
 from arstudio.data.options import whole
 from arstudio.data.spec import DataSpec
 from arstudio.errors import UserError
@@ -30,12 +31,12 @@ MAX_COUNT = 200_000
 
 def glyphs_spec(count: int = DEFAULT_COUNT) -> DataSpec:
     whole("count", count, 10, MAX_COUNT)
-    return DataSpec("image", (1, SIDE, SIDE), 256)
+    return DataSpec("image", (1, SIDE, SIDE), 256, labels=(DIGIT_LABELS,))
 
 
 def glyphs_binary_spec(count: int = DEFAULT_COUNT) -> DataSpec:
     whole("count", count, 10, MAX_COUNT)
-    return DataSpec("binary", (1, SIDE, SIDE), 2)
+    return DataSpec("binary", (1, SIDE, SIDE), 2, labels=(DIGIT_LABELS,))
 
 
 def build_glyphs(count: int = DEFAULT_COUNT) -> Examples:

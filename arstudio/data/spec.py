@@ -7,6 +7,7 @@ import operator
 from dataclasses import dataclass, field
 from typing import Any
 
+from arstudio.data.labels import LabelSet
 from arstudio.errors import UserError
 
 KINDS = ("binary", "image", "audio", "text")
@@ -26,6 +27,8 @@ class DataSpec:
     sample_rate   audio samples per second.
     vocabulary    text symbols in index order; None means byte-level (K = 256).
     channels      the meaning of each image channel, e.g. ("R", "G", "B"); defaults by count.
+    labels        the kinds of class label an example carries (LabelSet: the digit, the voice), in the
+                  column order of a data set's label array; empty where examples carry none.
     """
 
     kind: str
@@ -34,6 +37,7 @@ class DataSpec:
     sample_rate: int = 8000
     vocabulary: tuple[str, ...] | None = None
     channels: tuple[str, ...] | None = field(default=None)
+    labels: tuple[LabelSet, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "shape", _as_shape(self.shape))
@@ -41,6 +45,7 @@ class DataSpec:
             object.__setattr__(self, "vocabulary", tuple(str(v) for v in self.vocabulary))
         if self.channels is not None:
             object.__setattr__(self, "channels", tuple(str(c) for c in self.channels))
+        object.__setattr__(self, "labels", tuple(self.labels))
         self._validate()
         if self.is_spatial and self.channels is None:
             c = self.shape[0]
@@ -84,6 +89,8 @@ class DataSpec:
             raise UserError(
                 f"Byte-level text has 256 levels, got {self.levels}; give a vocabulary for other sizes."
             )
+        if len(set(self.label_names)) != len(self.labels):
+            raise UserError(f"Two labels share a name in {self.label_names}; every label needs its own name.")
         if self.channels is not None and (not self.is_spatial or len(self.channels) != self.shape[0]):
             raise UserError(f"Channel names {self.channels} do not match the shape {self.shape}.")
 
@@ -112,6 +119,10 @@ class DataSpec:
             return self.vocabulary.index(EOS_SYMBOL)
         return None
 
+    @property
+    def label_names(self) -> tuple[str, ...]:
+        return tuple(label.name for label in self.labels)
+
     def raster_order(self) -> list[int]:
         """Flat indices in raster order; an image visits each pixel's channels consecutively."""
         if not self.is_spatial:
@@ -127,6 +138,7 @@ class DataSpec:
             "sample_rate": self.sample_rate,
             "vocabulary": list(self.vocabulary) if self.vocabulary is not None else None,
             "channels": list(self.channels) if self.channels is not None else None,
+            "labels": [label.to_json() for label in self.labels],
         }
 
     @classmethod
@@ -139,6 +151,7 @@ class DataSpec:
                 sample_rate=data.get("sample_rate", 8000),
                 vocabulary=data.get("vocabulary"),
                 channels=data.get("channels"),
+                labels=tuple(LabelSet.from_json(label) for label in data.get("labels") or ()),
             )
         except (KeyError, TypeError) as exc:
             raise UserError(f"The data description is incomplete or malformed ({exc}).") from exc
