@@ -1,9 +1,13 @@
-"""Pieces that several families share: the gated unit and the [-1, 1] encoding of levels."""
+"""Pieces that several families share: the gated unit, the [-1, 1] encoding of levels, the label embedding."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
-from torch import Tensor
+from torch import Tensor, nn
+
+from arstudio.data.labels import LabelSet
 
 
 def gate(x: Tensor) -> Tensor:
@@ -32,3 +36,20 @@ def sigmoid_gate_rows(weight: Tensor) -> Tensor:
 def unit_interval(values: Tensor, levels: int, dtype: torch.dtype) -> Tensor:
     """Levels 0..levels-1 mapped evenly onto [-1, 1], as `dtype`."""
     return values.to(dtype) * (2.0 / (levels - 1)) - 1.0
+
+
+class LabelEmbedding(nn.Module):
+    """h in p(x | h): the sum of one learned vector per label an example carries (its digit, its voice).
+
+    Conditional families (van den Oord et al. 2016: conditional PixelCNN, WaveNet's global conditioning) add a
+    learned projection of h to the gate pre-activations of every layer; h never depends on x, so the chain
+    rule is untouched.
+    """
+
+    def __init__(self, label_sets: Sequence[LabelSet], dim: int) -> None:
+        super().__init__()
+        self.tables = nn.ModuleList(nn.Embedding(label_set.size, dim) for label_set in label_sets)
+
+    def forward(self, labels: Tensor) -> Tensor:
+        """labels LongTensor[B, F] (one column per label set) -> [B, dim]."""
+        return sum(table(labels[:, i]) for i, table in enumerate(self.tables))

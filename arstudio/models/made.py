@@ -137,23 +137,24 @@ class MADE(ARModel):
             return F.one_hot(flat, self.spec.levels).to(self.output.weight.dtype).flatten(1)
         return unit_interval(flat, self.spec.levels, self.output.weight.dtype)
 
-    def logits(self, x: Tensor) -> Tensor:
+    def logits(self, x: Tensor, labels: Tensor | None = None) -> Tensor:
         self.check_input(x)
+        self.labels_for(labels, x.shape[0])
         h = self.encode_input(x)
         for layer in self.hidden_layers:
             h = torch.relu(layer(h))
         return self.output(h).view(x.shape[0], *self.spec.shape, self.spec.levels)
 
-    def eval_log_prob(self, x: Tensor) -> Tensor:
+    def eval_log_prob(self, x: Tensor, labels: Tensor | None = None) -> Tensor:
         """log of the mean probability over the first `ensemble` masks (all when 0)."""
         count = self.hparams["ensemble"] or self.hparams["num_masks"]
         count = min(count, self.hparams["num_masks"])
         if count == 1:
-            return self.log_prob(x)
+            return self.log_prob(x, labels)
         current = self.mask_index
         per_mask = []
         for index in range(count):
             self.set_mask(index)
-            per_mask.append(self.log_prob(x))
+            per_mask.append(self.log_prob(x, labels))
         self.set_mask(current)
         return torch.logsumexp(torch.stack(per_mask), dim=0) - math.log(count)

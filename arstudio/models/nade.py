@@ -39,14 +39,17 @@ class NADE(SequenceModel):
         self.V = nn.Parameter(torch.randn(dims, hidden) / math.sqrt(hidden))
         self.b = nn.Parameter(torch.zeros(dims))
 
-    def sequence_logits(self, seq: Tensor) -> Tensor:
+    def sequence_logits(self, seq: Tensor, labels: Tensor | None = None) -> Tensor:
         """seq [B, D] in chain-rule order -> logits [B, D, 2] by the O(DH) recurrence."""
+        self.labels_for(labels, seq.shape[0])
         contributions = seq.to(self.W.dtype).unsqueeze(-1) * self.W.t().unsqueeze(0)
         a = torch.cumsum(contributions, dim=1) - contributions + self.c
         logit_one = (torch.sigmoid(a) * self.V).sum(-1) + self.b
         return torch.stack([torch.zeros_like(logit_one), logit_one], dim=-1)
 
-    def stepper(self, seq: Tensor, use_cache: bool = True, window: str = "slide") -> Stepper:
+    def stepper(self, seq: Tensor, use_cache: bool = True, window: str = "slide",
+                labels: Tensor | None = None) -> Stepper:
+        self.labels_for(labels, seq.shape[0])
         return NADEStepper(self, seq) if use_cache else super().stepper(seq, use_cache)
 
 

@@ -43,14 +43,18 @@ class SteppedModel(Protocol):
     window: int | None
     """How many preceding values a step sees, for sequences of any length; None for fixed sizes."""
 
-    def sequence_logits(self, seq: Tensor) -> Tensor:
+    def sequence_logits(self, seq: Tensor, labels: Tensor | None = None) -> Tensor:
         """seq [B, L] in chain-rule order -> logits [B, L, K]; step t depends on seq[:, :t] only."""
 
 
 class Stepper:
-    def __init__(self, model: SteppedModel, seq: Tensor) -> None:
+    """labels: LongTensor[B, F], the classes a conditional model generates as (None for others); they
+    follow `reorder` like seq."""
+
+    def __init__(self, model: SteppedModel, seq: Tensor, labels: Tensor | None = None) -> None:
         self.model = model
         self.seq = seq
+        self.labels = labels
 
     def logits(self, t: int) -> Tensor:
         """[B, K]: the conditional logits of step t given seq[:, :t]."""
@@ -68,8 +72,10 @@ class Stepper:
         self.seq[:, t] = values
 
     def reorder(self, index: Tensor) -> None:
-        """Keep rows `index` (beam search): seq and every cache follow."""
+        """Keep rows `index` (beam search): seq, the labels and every cache follow."""
         self.seq = self.seq[index]
+        if self.labels is not None:
+            self.labels = self.labels[index]
 
 
 class RecomputeStepper(Stepper):
@@ -79,18 +85,18 @@ class RecomputeStepper(Stepper):
     window is exact (WaveNet's receptive field) keep the default "slide".
     """
 
-    def __init__(self, model: SteppedModel, seq: Tensor, policy: str = "slide") -> None:
-        super().__init__(model, seq)
+    def __init__(self, model: SteppedModel, seq: Tensor, policy: str = "slide", labels: Tensor | None = None) -> None:
+        super().__init__(model, seq, labels)
         self.policy = policy
 
     def logits(self, t: int) -> Tensor:
         window = self.model.window
         if window is None:
-            return self.model.sequence_logits(self.seq)[:, t]
+            return self.model.sequence_logits(self.seq, self.labels)[:, t]
         start = window_start(self.policy, t, window)
-        return self.model.sequence_logits(self.seq[:, start:t + 1])[:, -1]
+        return self.model.sequence_logits(self.seq[:, start:t + 1], self.labels)[:, -1]
 
     def prefix_logits(self, count: int) -> Tensor:
         if self.model.window is None or count > self.model.window + 1:
             return super().prefix_logits(count)
-        return self.model.sequence_logits(self.seq[:, :count])
+        return self.model.sequence_logits(self.seq[:, :count], self.labels)

@@ -155,12 +155,15 @@ class Transformer(SequenceModel):
             cache.length = start + length
         return F.linear(self.ln_f(h), self.embed.weight[: self.spec.levels], self.head_bias)
 
-    def sequence_logits(self, seq: Tensor) -> Tensor:
+    def sequence_logits(self, seq: Tensor, labels: Tensor | None = None) -> Tensor:
         """seq [B, T] with T <= context -> logits [B, T, K]; step t depends on seq[:, :t]."""
+        self.labels_for(labels, seq.shape[0])
         start = torch.full_like(seq[:, :1], self.start_token)
         return self.forward_tokens(torch.cat([start, seq[:, :-1]], dim=1))
 
-    def stepper(self, seq: Tensor, use_cache: bool = True, window: str = "slide") -> Stepper:
+    def stepper(self, seq: Tensor, use_cache: bool = True, window: str = "slide",
+                labels: Tensor | None = None) -> Stepper:
+        self.labels_for(labels, seq.shape[0])
         if window not in WINDOW_POLICIES:
             raise UserError(f"Unknown window policy {window!r}: use one of {', '.join(WINDOW_POLICIES)}.")
         return KVCacheStepper(self, seq, window) if use_cache else RecomputeStepper(self, seq, window)

@@ -3,7 +3,8 @@
  * Every matrix is stored [in][out], so each product is a run of contiguous "y += x_i * w_i" rows
  * that the compiler vectorises without reordering any sum. Each layer keeps a queue of its last
  * `dilation` inputs per stream; slot t % dilation holds the input of step t - dilation (zeros
- * before that: the causal padding).
+ * before that: the causal padding). A conditional model's label term, a constant per layer and stream, comes
+ * in as `conditions` [batch][layers][2 * dilation_channels] and joins the dilated bias (NULL: none).
  */
 #include <math.h>
 #include <stdint.h>
@@ -40,8 +41,8 @@ static void relu(float *x, int n) {
 }
 
 /* scratch: residual + 2 * dilation_channels + skip + hidden floats. */
-static int32_t step_one(const Net *net, int64_t t, const int64_t *seq, float *queues, float *scratch,
-                        float *logits) {
+static int32_t step_one(const Net *net, int64_t t, const int64_t *seq, float *queues, const float *conditions,
+                        float *scratch, float *logits) {
     const int R = net->residual, D = net->dilation_channels, S = net->skip, H = net->hidden, K = net->levels;
     float *h = scratch, *z = h + R, *skip = z + 2 * D, *hidden = skip + S;
 
@@ -59,6 +60,10 @@ static int32_t step_one(const Net *net, int64_t t, const int64_t *seq, float *qu
         const int d = net->dilations[l];
         float *slot = queue + (t % d) * R;
         memcpy(z, net->dilated_bias + (int64_t)l * 2 * D, sizeof(float) * 2 * D);
+        if (conditions) {
+            const float *term = conditions + (int64_t)l * 2 * D;
+            for (int j = 0; j < 2 * D; ++j) z[j] += term[j];
+        }
         add_product(z, h, net->dilated_present + (int64_t)l * R * 2 * D, R, 2 * D);
         add_product(z, slot, net->dilated_past + (int64_t)l * R * 2 * D, R, 2 * D);
         memcpy(slot, h, sizeof(float) * R);
@@ -80,12 +85,15 @@ static int32_t step_one(const Net *net, int64_t t, const int64_t *seq, float *qu
 }
 
 /* Step t for `batch` streams: seq [batch][seq_stride] (steps before t are known), queues
- * [batch][queue_stride], logits [batch][levels]. Returns -1, having changed nothing in that
- * stream, when a stream holds a value outside 0..levels-1 before step t; else 0. */
+ * [batch][queue_stride], conditions [batch][condition_stride] or NULL, logits [batch][levels].
+ * Returns -1, having changed nothing in that stream, when a stream holds a value outside
+ * 0..levels-1 before step t; else 0. */
 int32_t wavenet_step(const Net *net, int32_t batch, int64_t t, const int64_t *seq, int64_t seq_stride,
-                     float *queues, int64_t queue_stride, float *scratch, float *logits) {
+                     float *queues, int64_t queue_stride, const float *conditions, int64_t condition_stride,
+                     float *scratch, float *logits) {
     for (int32_t b = 0; b < batch; ++b)
-        if (step_one(net, t, seq + b * seq_stride, queues + b * queue_stride, scratch,
+        if (step_one(net, t, seq + b * seq_stride, queues + b * queue_stride,
+                     conditions ? conditions + b * condition_stride : NULL, scratch,
                      logits + (int64_t)b * net->levels) != 0)
             return -1;
     return 0;

@@ -35,5 +35,6 @@ def kernel() -> ctypes._CFuncPtr | None:
     if step.argtypes is None:
         step.restype = ctypes.c_int32
         step.argtypes = [ctypes.POINTER(NetStruct), ctypes.c_int32, ctypes.c_int64, ctypes.c_void_p, ctypes.c_int64,
-                         ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p]
+                         ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p,
+                         ctypes.c_void_p]
     return step

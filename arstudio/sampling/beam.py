@@ -21,19 +21,22 @@ from arstudio.sampling.transforms import repetition_penalty
 
 def beam_search(model: ARModel, layout: Layout, n: int, config: SamplerConfig, values: Tensor, mask: Tensor,
                 new_stepper: StepperFactory, eos: int | None,
-                callback: StepCallback | None) -> tuple[Tensor, Tensor, bool]:
+                callback: StepCallback | None, labels: Tensor | None = None) -> tuple[Tensor, Tensor, bool]:
     """Returns (seq, log_probs, stopped_early) for n samples in chain-rule order.
 
-    When every sample shares the same known values, one search returns its n best hypotheses;
+    When every sample shares the same known values (and labels), one search returns its n best hypotheses;
     otherwise each sample gets its own search and its best hypothesis.
     """
-    shared = bool((values == values[:1]).all() and (mask == mask[:1]).all())
+    shared = bool((values == values[:1]).all() and (mask == mask[:1]).all()
+                  and (labels is None or (labels == labels[:1]).all()))
     searches = 1 if shared else n
     width = max(config.num_beams, n) if shared else config.num_beams
     values, mask = values[:searches], mask[:searches]
     total, device = values.shape[1], values.device
     levels = model.spec.levels
-    stepper = new_stepper(values.clone())
+    if labels is not None:
+        labels = labels[:searches]
+    stepper = new_stepper(values.clone(), labels=labels)
     scores = torch.zeros(searches, 1, device=device)
     raw = torch.zeros(searches, total, device=device)
     finished = torch.zeros(searches, dtype=torch.bool, device=device)

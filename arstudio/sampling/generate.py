@@ -37,6 +37,7 @@ def generate(
     callback: StepCallback | None = None,
     stop_at_eos: bool = False,
     window: str = "shift",
+    labels: Tensor | None = None,
 ) -> GenerationResult:
     """Draw `n` samples from `model`, keeping the `known` positions exactly.
 
@@ -48,6 +49,8 @@ def generate(
     full, then continue cached; each step sees at least half a context) or "slide" (the last
     context's values at every step, exact but as slow as recomputation). Other families ignore it;
     the result's `window_policy` says which applied.
+    labels: for a conditional model, the classes to generate as: [n, F] (one column per label set of the
+    spec) or [F] for every sample alike; see `ARModel.labels_for`.
     """
     config = config or SamplerConfig()
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
@@ -57,6 +60,7 @@ def generate(
     policy = resolve_window(model, window)
     new_stepper = partial(model.stepper, use_cache=use_cache, window=window)
     values, mask = known_tensors(layout, n, known, known_mask, device)
+    labels = model.labels_for(labels, n)
     seed = config.seed if config.seed is not None else secrets.randbits(62)
     generator = torch.Generator(device=device).manual_seed(seed)
     eos = model.spec.eos_index if stop_at_eos else None
@@ -66,19 +70,21 @@ def generate(
         with torch.inference_mode():
             if config.num_beams > 1:
                 seq, log_probs, stopped = beam_search(model, layout, n, config, values, mask, new_stepper, eos,
-                                                      callback)
+                                                      callback, labels)
             else:
-                seq, log_probs, stopped = sample(layout, config, values, mask, new_stepper, generator, eos, callback)
+                seq, log_probs, stopped = sample(layout, config, values, mask, new_stepper, generator, eos, callback,
+                                                 labels)
     finally:
         model.train(was_training)
     return GenerationResult(layout.from_sequence(seq), layout.from_sequence(log_probs), seed, stopped, policy)
 
 
 def sample(layout: Layout, config: SamplerConfig, values: Tensor, mask: Tensor, new_stepper: StepperFactory,
-           generator: torch.Generator, eos: int | None, callback: StepCallback | None) -> tuple[Tensor, Tensor, bool]:
+           generator: torch.Generator, eos: int | None, callback: StepCallback | None,
+           labels: Tensor | None = None) -> tuple[Tensor, Tensor, bool]:
     """Ancestral (or greedy) sampling; returns (seq, log_probs, stopped_early) in chain-rule order."""
     n, total = values.shape
-    stepper = new_stepper(values.clone())
+    stepper = new_stepper(values.clone(), labels=labels)
     log_probs = torch.zeros(n, total, device=values.device)
     ended = torch.zeros(n, 1, dtype=torch.bool, device=values.device)
     start = known_prefix(mask)

@@ -65,8 +65,9 @@ class GenerationStep:
 StepCallback = Callable[[GenerationStep], "bool | None"]
 """Called after every step; returning True stops generation early."""
 
-StepperFactory = Callable[[Tensor], Stepper]
-"""Makes the stepper for [n, L] values in chain-rule order (the model's, with the request's cache and window)."""
+StepperFactory = Callable[..., Stepper]
+"""Makes the stepper for [n, L] values in chain-rule order and `labels=` [n, F] or None (the model's, with the
+request's cache and window)."""
 
 
 @dataclass

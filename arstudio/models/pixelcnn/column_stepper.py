@@ -11,6 +11,9 @@ columns to the left are final, and a step computes only column c of every layer:
 product of the k+1 cached input columns with the masked kernel, the gate, and the residual and skip
 1x1s. Each channel step of a pixel recomputes its column, so R -> G -> B stays exact.
 
+A conditional model's label adds a constant per layer and example to both stacks' pre-activations: to the
+vertical one where a row start computes it, and to the horizontal one folded into that row's v_to_h.
+
 As in the WaveNet stepper (models/wavenet/queue_stepper.py), the gate tanh(a) sigmoid(b) is evaluated as
 2 sigmoid(2a) sigmoid(b) - sigmoid(b) (models/layers.py) with in-place operations on preallocated buffers,
 whose views are made once per stepper.
@@ -78,8 +81,8 @@ class ColumnStepper(Stepper):
 
     model: GatedNetwork
 
-    def __init__(self, model: GatedNetwork, seq: Tensor) -> None:
-        super().__init__(model, seq)
+    def __init__(self, model: GatedNetwork, seq: Tensor, labels: Tensor | None = None) -> None:
+        super().__init__(model, seq, labels)
         self.channels, self.height, self.width = model.spec.shape
         self.k = model.layers[0].half
         self.layers = [ColumnLayer.from_layer(layer) for layer in model.layers]
@@ -92,6 +95,7 @@ class ColumnStepper(Stepper):
             self.head_out = [(out[:, c * width:(c + 1) * width].contiguous(), out_bias[c * width:(c + 1) * width])
                              for c in range(self.channels)]
         like = self.head_hidden[0]
+        self.conditions = self._condition_biases(model, labels)
         self.encoding = unit_interval(torch.arange(levels, device=like.device), levels, like.dtype)
         self.next_step = 0
         features = self.layers[0].residual.shape[1]
@@ -104,6 +108,20 @@ class ColumnStepper(Stepper):
                      for i in range(len(self.layers))],
         }
         self._allocate(state)
+
+    @staticmethod
+    @torch.no_grad()
+    def _condition_biases(model: GatedNetwork, labels: Tensor | None) -> list[tuple[Tensor, Tensor]] | None:
+        """Per layer, what the labels add to the vertical pre-activation and, in gate order, to the horizontal one."""
+        if labels is None or model.label_embedding is None:
+            return None
+        embedding = model.label_embedding(labels)
+        biases = []
+        for layer in model.layers:
+            vertical, horizontal = layer.condition_biases(embedding)
+            order, scale = sigmoid_gate_order(horizontal.shape[1] // 2)
+            biases.append((vertical, horizontal[:, order] * scale.to(horizontal)))
+        return biases
 
     def _allocate(self, state: dict[str, Tensor | list[Tensor]]) -> None:
         """Take over the state tensors, and make the scratch buffers and every view a step uses."""
@@ -160,15 +178,20 @@ class ColumnStepper(Stepper):
         if row > 0:
             self.image[:, :, row - 1].copy_(self.rows[0][:, k:].transpose(1, 2))
         below = self.image
-        for layer, cache, v_to_h in zip(self.layers, self.vertical, self.v_to_h, strict=True):
+        for i, (layer, cache, v_to_h) in enumerate(zip(self.layers, self.vertical, self.v_to_h, strict=True)):
+            condition = self.conditions[i] if self.conditions is not None else None
             if row == 0:
                 v_to_h.copy_(layer.v_to_h[1].expand_as(v_to_h))
             else:
                 top = max(0, row - 1 - k)
                 window = F.pad(below[:, :, top:row], (k, k, k + 1 - (row - top), 0))
                 pre = F.conv2d(window, *layer.vertical)[:, :, 0]
+                if condition is not None:
+                    pre = pre + condition[0][:, :, None]
                 cache[:, :, row - 1] = gate(pre)
                 v_to_h.copy_(F.conv1d(pre, *layer.v_to_h).transpose(1, 2))
+            if condition is not None:
+                v_to_h.add_(condition[1][:, None, :])
             below = cache
 
     def commit(self, t: int, values: Tensor) -> None:
@@ -178,6 +201,8 @@ class ColumnStepper(Stepper):
 
     def reorder(self, index: Tensor) -> None:
         super().reorder(index)
+        if self.conditions is not None:
+            self.conditions = [(vertical[index], horizontal[index]) for vertical, horizontal in self.conditions]
         tensors = [self.image, *self.vertical, *self.v_to_h, *self.rows]
         if len(index) == self.image.shape[0]:
             for tensor in tensors:

@@ -42,7 +42,11 @@ def shift_down(x: Tensor) -> Tensor:
 
 
 class GatedLayer(nn.Module):
-    def __init__(self, in_ch: int, in_labels: Tensor, features: int, groups: int, kernel: int, first: bool) -> None:
+    """One gated layer of both stacks. With `condition_dim`, a projection of the label embedding h is added to
+    both stacks' gate pre-activations, tanh(W_f * x + V_f h) sigmoid(W_g * x + V_g h) (conditional PixelCNN)."""
+
+    def __init__(self, in_ch: int, in_labels: Tensor, features: int, groups: int, kernel: int, first: bool,
+                 condition_dim: int = 0) -> None:
         super().__init__()
         self.half = kernel // 2
         self.first = first
@@ -56,11 +60,23 @@ class GatedLayer(nn.Module):
         b_mask = channel_mask(labels, labels, inclusive=True)[:, :, None, None]
         self.h_residual = MaskedConv2d(features, features, (1, 1), b_mask)
         self.h_skip = MaskedConv2d(features, features, (1, 1), b_mask)
+        self.condition = nn.Linear(condition_dim, 4 * features, bias=False) if condition_dim else None
 
-    def forward(self, v: Tensor, h: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    def condition_biases(self, embedding: Tensor) -> tuple[Tensor, Tensor]:
+        """The label embedding [B, E] -> what it adds to the vertical and the horizontal pre-activation ([B, 2F])."""
+        assert self.condition is not None
+        vertical, horizontal = self.condition(embedding).chunk(2, dim=1)
+        return vertical, horizontal
+
+    def forward(self, v: Tensor, h: Tensor, embedding: Tensor | None = None) -> tuple[Tensor, Tensor, Tensor]:
         k = self.half
         v_pre = self.vertical(F.pad(v, (k, k, k, 0)))
+        if embedding is not None:
+            v_bias, h_bias = self.condition_biases(embedding)
+            v_pre = v_pre + v_bias[:, :, None, None]
         h_pre = self.horizontal(F.pad(h, (k, 0, 0, 0))) + self.v_to_h(shift_down(v_pre))
+        if embedding is not None:
+            h_pre = h_pre + h_bias[:, :, None, None]
         h_gated = gate(h_pre)
         h_out = self.h_residual(h_gated)
         if not self.first:
@@ -77,6 +93,8 @@ class GatedNetwork(Protocol):
     head_out: MaskedConv2d
     head_width: int
     """Outputs per value: the logits, or the mixture parameters of a logistic head."""
+    label_embedding: nn.Module | None
+    """labels [B, F] -> h [B, E] for a conditional model; None for an unconditional one."""
 
     def output_logits(self, out: Tensor) -> Tensor:
         """The head's outputs [..., head_width] of one value each -> logits [..., levels]."""

@@ -18,14 +18,15 @@ from torch import Tensor, nn
 from arstudio.data import DataSpec
 from arstudio.errors import UserError
 from arstudio.models.base import ARModel
-from arstudio.models.layers import unit_interval
+from arstudio.models.layers import LabelEmbedding, unit_interval
 from arstudio.models.pixelcnn.column_stepper import ColumnStepper
 from arstudio.models.pixelcnn.layers import GatedLayer, MaskedConv2d, channel_mask, group_labels
 from arstudio.models.pixelcnn.logistic_mixture import mixture_log_prob, mixture_logits
 from arstudio.models.steppers import Stepper
 
 KINDS = ("binary", "image")
-DEFAULTS: dict[str, Any] = {"channels": 32, "kernel": 5, "layers": 0, "head": "softmax", "mixtures": 5}
+DEFAULTS: dict[str, Any] = {"channels": 32, "kernel": 5, "layers": 0, "head": "softmax", "mixtures": 5,
+                            "conditional": False}
 HELP = {
     "channels": ("Feature maps per stack (a multiple of the image channels works best).", 4, 512),
     "kernel": ("Odd kernel size; each layer widens the view by kernel // 2 pixels.", 3, 11),
@@ -33,6 +34,8 @@ HELP = {
     "head": ("Output: a free softmax over the levels, or a discretised logistic mixture (neighbouring levels "
              "alike; learns faster on photographs).", ("softmax", "logistic"), None),
     "mixtures": ("Logistic components per value (logistic head only).", 1, 32),
+    "conditional": ("Learn p(image | label) from the data set's labels (the digit), as conditional PixelCNN does, "
+                    "and generate as a chosen class.", None, None),
 }
 
 
@@ -44,7 +47,7 @@ class PixelCNN(ARModel):
     family = "pixelcnn"
 
     def __init__(self, spec: DataSpec, channels: int, kernel: int, layers: int, head: str = "softmax",
-                 mixtures: int = 5) -> None:
+                 mixtures: int = 5, conditional: bool = False) -> None:
         if not spec.is_spatial:
             raise UserError(f"PixelCNN models images of shape (C, H, W); this data has shape {spec.shape}.")
         if kernel < 3 or kernel % 2 == 0:
@@ -55,13 +58,14 @@ class PixelCNN(ARModel):
         if head not in ("softmax", "logistic"):
             raise UserError(f"Unknown PixelCNN head {head!r}: use 'softmax' or 'logistic'.")
         super().__init__(spec, {"channels": channels, "kernel": kernel, "layers": layers, "head": head,
-                                "mixtures": mixtures})
+                                "mixtures": mixtures, "conditional": bool(conditional)})
+        self.label_embedding = LabelEmbedding(spec.labels, channels) if self.conditional else None
         self.head_width = 3 * mixtures if head == "logistic" else spec.levels
         self.num_layers = layers or auto_layers(height, width, kernel)
         labels = group_labels(channels, n_ch)
         self.layers = nn.ModuleList(
             GatedLayer(n_ch if i == 0 else channels, torch.arange(n_ch) if i == 0 else labels,
-                       channels, n_ch, kernel, first=i == 0)
+                       channels, n_ch, kernel, first=i == 0, condition_dim=channels if self.conditional else 0)
             for i in range(self.num_layers)
         )
         out_labels = torch.arange(n_ch).repeat_interleave(self.head_width)
@@ -73,25 +77,27 @@ class PixelCNN(ARModel):
     def encode_input(self, x: Tensor) -> Tensor:
         return unit_interval(x, self.spec.levels, self.head_out.weight.dtype)
 
-    def head_outputs(self, x: Tensor) -> Tensor:
+    def head_outputs(self, x: Tensor, labels: Tensor | None = None) -> Tensor:
         """[B, C, H, W, head_width]: the output head of every value (logits, or mixture parameters)."""
         self.check_input(x)
+        labels = self.labels_for(labels, x.shape[0])
+        embedding = self.label_embedding(labels) if self.label_embedding is not None else None
         v = h = self.encode_input(x)
         skip = 0
         for layer in self.layers:
-            v, h, s = layer(v, h)
+            v, h, s = layer(v, h, embedding)
             skip = skip + s
         out = self.head_out(torch.relu(self.head_hidden(torch.relu(skip))))
         batch, n_ch, height, width = x.shape
         return out.view(batch, n_ch, self.head_width, height, width).permute(0, 1, 3, 4, 2)
 
-    def logits(self, x: Tensor) -> Tensor:
-        return self.output_logits(self.head_outputs(x))
+    def logits(self, x: Tensor, labels: Tensor | None = None) -> Tensor:
+        return self.output_logits(self.head_outputs(x, labels))
 
-    def log_prob(self, x: Tensor) -> Tensor:
+    def log_prob(self, x: Tensor, labels: Tensor | None = None) -> Tensor:
         if self.hparams["head"] != "logistic":
-            return super().log_prob(x)
-        return mixture_log_prob(self.head_outputs(x), x, self.spec.levels).flatten(1).sum(1)
+            return super().log_prob(x, labels)
+        return mixture_log_prob(self.head_outputs(x, labels), x, self.spec.levels).flatten(1).sum(1)
 
     def output_logits(self, out: Tensor) -> Tensor:
         """The head's outputs [..., head_width] of one value each -> logits [..., levels]."""
@@ -99,5 +105,8 @@ class PixelCNN(ARModel):
             return mixture_logits(out, self.spec.levels)
         return out
 
-    def stepper(self, seq: Tensor, use_cache: bool = True, window: str = "slide") -> Stepper:
-        return ColumnStepper(self, seq) if use_cache else super().stepper(seq, use_cache)
+    def stepper(self, seq: Tensor, use_cache: bool = True, window: str = "slide",
+                labels: Tensor | None = None) -> Stepper:
+        if not use_cache:
+            return super().stepper(seq, use_cache, labels=labels)
+        return ColumnStepper(self, seq, self.labels_for(labels, seq.shape[0]))

@@ -17,15 +17,23 @@ from arstudio.models.layers import gate
 
 
 class ResidualBlock(nn.Module):
-    def __init__(self, residual: int, dilation_ch: int, skip: int, dilation: int) -> None:
+    """A gated residual block. With `condition_dim`, a projection of the label embedding h joins the gate's
+    pre-activation at every step, tanh(W_f * x + V_f h) sigmoid(W_g * x + V_g h) (WaveNet's global conditioning)."""
+
+    def __init__(self, residual: int, dilation_ch: int, skip: int, dilation: int, condition_dim: int = 0) -> None:
         super().__init__()
         self.dilation = dilation
         self.dilated = nn.Conv1d(residual, 2 * dilation_ch, kernel_size=2, dilation=dilation)
         self.residual = nn.Conv1d(dilation_ch, residual, 1)
         self.skip = nn.Conv1d(dilation_ch, skip, 1)
+        self.condition = nn.Linear(condition_dim, 2 * dilation_ch, bias=False) if condition_dim else None
 
-    def forward(self, h: Tensor) -> tuple[Tensor, Tensor]:
-        gated = gate(self.dilated(F.pad(h, (self.dilation, 0))))
+    def forward(self, h: Tensor, embedding: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        pre = self.dilated(F.pad(h, (self.dilation, 0)))
+        if embedding is not None:
+            assert self.condition is not None
+            pre = pre + self.condition(embedding)[:, :, None]
+        gated = gate(pre)
         return h + self.residual(gated), self.skip(gated)
 
 
@@ -42,5 +50,7 @@ class DilatedNetwork(Protocol):
     dilations: list[int]
     head_hidden: nn.Conv1d
     head_out: nn.Conv1d
+    label_embedding: nn.Module | None
+    """labels [B, F] -> h [B, E] for a conditional model; None for an unconditional one."""
 
     def parameters(self, recurse: bool = True) -> Iterator[nn.Parameter]: ...

@@ -60,14 +60,14 @@ class KernelWeights:
                                 len(blocks), **pointers)
 
 
-def stepper(model: DilatedNetwork, seq: Tensor) -> NativeQueueStepper | None:
+def stepper(model: DilatedNetwork, seq: Tensor, labels: Tensor | None = None) -> NativeQueueStepper | None:
     """The C-kernel stepper for `model`, or None where it does not apply (GPU, not float32, no kernel)."""
     if seq.device.type != "cpu" or model.embed.weight.device.type != "cpu":
         return None
     if any(p.dtype != torch.float32 for p in model.parameters()):
         return None
     step = kernel()
-    return None if step is None else NativeQueueStepper(model, seq, step)
+    return None if step is None else NativeQueueStepper(model, seq, step, labels)
 
 
 class NativeQueueStepper(Stepper):
@@ -75,8 +75,10 @@ class NativeQueueStepper(Stepper):
 
     model: DilatedNetwork
 
-    def __init__(self, model: DilatedNetwork, seq: Tensor, step: ctypes._CFuncPtr) -> None:
-        super().__init__(model, seq.to(torch.int64).contiguous())
+    def __init__(self, model: DilatedNetwork, seq: Tensor, step: ctypes._CFuncPtr,
+                 labels: Tensor | None = None) -> None:
+        super().__init__(model, seq.to(torch.int64).contiguous(), labels)
+        self.conditions = self._condition_terms(model, labels)
         self.step = step
         self.weights = KernelWeights(model)
         self.net = ctypes.byref(self.weights.struct)
@@ -84,12 +86,23 @@ class NativeQueueStepper(Stepper):
         self.scratch = torch.empty(self.weights.scratch_width)
         self.next_step = 0
 
+    @staticmethod
+    @torch.no_grad()
+    def _condition_terms(model: DilatedNetwork, labels: Tensor | None) -> Tensor | None:
+        """[B, layers * 2D]: what the labels add to each layer's dilated pre-activation (the kernel's `conditions`)."""
+        if labels is None or model.label_embedding is None:
+            return None
+        embedding = model.label_embedding(labels)
+        return torch.cat([block.condition(embedding) for block in model.blocks], dim=1).float().contiguous()
+
     def logits(self, t: int) -> Tensor:
         if t != self.next_step:
             raise RuntimeError(f"NativeQueueStepper steps in order: expected step {self.next_step}, got {t}.")
-        seq, queues = self.seq, self.queues
+        seq, queues, conditions = self.seq, self.queues, self.conditions
         out = torch.empty(len(seq), self.weights.levels)
         status = self.step(self.net, len(seq), t, seq.data_ptr(), seq.stride(0), queues.data_ptr(), queues.stride(0),
+                           None if conditions is None else conditions.data_ptr(),
+                           0 if conditions is None else conditions.stride(0),
                            self.scratch.data_ptr(), out.data_ptr())
         if status != 0:
             raise ValueError(f"The values before step {t} must lie in 0..{self.weights.levels - 1}.")
@@ -100,3 +113,5 @@ class NativeQueueStepper(Stepper):
         super().reorder(index)
         self.seq = self.seq.contiguous()
         self.queues = self.queues[index].contiguous()
+        if self.conditions is not None:
+            self.conditions = self.conditions[index].contiguous()

@@ -17,8 +17,8 @@ in-place operations on preallocated buffers:
 5. the spent halves of every layer are reset to their constants by one indexed copy per step.
 
 The residual and skip biases are constants, so they are folded into the slot constants and the
-start of the skip sum. The input convolution becomes a table lookup: the stream at the start of a
-step is the sum of two table rows.
+start of the skip sum; so is a conditional model's label term, a constant per layer and stream. The
+input convolution becomes a table lookup: the stream at the start of a step is the sum of two table rows.
 """
 
 from __future__ import annotations
@@ -116,7 +116,8 @@ class Rings:
     TABLE_LIMIT = 1 << 20
     """Most entries kept in the table of spent rows per step phase (8 MB)."""
 
-    def __init__(self, layers: list[FusedLayer], contents: list[Tensor]) -> None:
+    def __init__(self, layers: list[FusedLayer], contents: list[Tensor], offsets: Tensor | None = None) -> None:
+        """contents: per layer, its ring [dilation, B, 4D]; offsets [layers, B, 2D]: added to every constant."""
         batch, width = contents[0].shape[1], contents[0].shape[2] // 2
         self.dilations = [layer.dilation for layer in layers]
         self.halves = contents[0].new_empty(sum(2 * d * batch for d in self.dilations), width)
@@ -132,7 +133,10 @@ class Rings:
             self.first_rows.append(row)
             row += 2 * dilation * batch
         self.batch = batch
-        self.constants = torch.stack([layer.constant for layer in layers]).repeat_interleave(batch, 0)
+        constants = torch.stack([layer.constant for layer in layers])[:, None].expand(-1, batch, -1)
+        if offsets is not None:
+            constants = constants + offsets
+        self.constants = constants.flatten(0, 1).contiguous()
         self.period = 2 * max(self.dilations)
         self.table: list[Tensor | None] | None = None
         if self.period * len(layers) * batch <= self.TABLE_LIMIT:
@@ -168,14 +172,31 @@ class QueueStepper(Stepper):
 
     model: DilatedNetwork
 
-    def __init__(self, model: DilatedNetwork, seq: Tensor) -> None:
-        super().__init__(model, seq)
+    def __init__(self, model: DilatedNetwork, seq: Tensor, labels: Tensor | None = None) -> None:
+        super().__init__(model, seq, labels)
         self.weights = w = FusedWeights.from_model(model)
         self.next_step = 0
         batch = seq.shape[0]
+        self.offsets = self._condition_offsets(model, labels)
         rings = [torch.cat([layer.initial, layer.constant]).expand(layer.dilation, batch, -1) for layer in w.layers]
+        if self.offsets is not None:
+            rings = [ring + offset.repeat(1, 2)[None] for ring, offset in zip(rings, self.offsets, strict=True)]
         rows = torch.stack([w.start_row, w.padding_row])[:, None].repeat(1, batch, 1)
         self._allocate(rings, rows)
+
+    @staticmethod
+    @torch.no_grad()
+    def _condition_offsets(model: DilatedNetwork, labels: Tensor | None) -> Tensor | None:
+        """[layers, B, 2D]: what the labels add to each layer's pre-activation, in the slots' gate order."""
+        if labels is None or model.label_embedding is None:
+            return None
+        embedding = model.label_embedding(labels)
+        offsets = []
+        for block in model.blocks:
+            term = block.condition(embedding)
+            order, scale = sigmoid_gate_order(term.shape[1] // 2)
+            offsets.append(term[:, order] * scale.to(term))
+        return torch.stack(offsets)
 
     def _allocate(self, rings: list[Tensor], rows: Tensor) -> None:
         """Preallocate every buffer for the batch of `rows` [2, B, 2(R + S)], holding the given ring contents."""
@@ -188,7 +209,7 @@ class QueueStepper(Stepper):
         self.h = self.stream[:, :w.layers[0].weights[0].shape[0]]
         self.skip = self.stream[:, self.h.shape[1]:]
         self.hidden = rows.new_empty(rows.shape[1], w.head_hidden[0].shape[1])
-        self.rings = Rings(w.layers, rings)
+        self.rings = Rings(w.layers, rings, self.offsets)
         self.plans: list[list[tuple[Tensor, ...]] | None] = [None] * self.rings.period
 
     def _plan(self, t: int) -> list[tuple[Tensor, ...]]:
@@ -223,7 +244,12 @@ class QueueStepper(Stepper):
 
     def reorder(self, index: Tensor) -> None:
         super().reorder(index)
+        if self.offsets is not None:
+            self.offsets = self.offsets[:, index]
         if len(index) == self.rows.shape[1]:
+            if self.offsets is not None:
+                constants = self.rings.constants.view(len(self.offsets), len(index), -1)
+                constants.copy_(constants[:, index])
             for ring in self.rings.rings:
                 ring.copy_(ring[:, index])
             self.rows.copy_(self.rows[:, index])
