@@ -9,8 +9,10 @@ import torch
 
 from arstudio.cli.console import ProgressLine, table
 from arstudio.cli.parser import SAMPLER_FLAGS, parse_assignments
+from arstudio.cli.published import best_published, comparison
 from arstudio.data import DATASETS, dataset_spec, load_dataset
 from arstudio.data.export import save_samples
+from arstudio.data.labels import describe_labels, parse_labels
 from arstudio.data.text_codec import encode_text
 from arstudio.errors import UserError
 from arstudio.models import FAMILIES
@@ -44,11 +46,12 @@ def run_datasets(args: argparse.Namespace) -> int:
 def run_runs(args: argparse.Namespace) -> int:
     registry = RunStore(args.runs_dir)
     rows = [(r.id, r.name, r.family, r.dataset, _status(r), f"{r.steps}/{r.config.get('steps', '?')}",
-             _fmt(r.best_val_nll), _fmt(r.test_nll), r.device) for r in registry.runs()]
+             _fmt(r.best_val_nll), _fmt(r.test_nll), best_published(r.dataset), r.device) for r in registry.runs()]
     if not rows:
         print(f"No runs yet in {registry.runs_dir}. Start one with `arstudio train`.")
         return 0
-    print(table(("id", "name", "family", "dataset", "status", "steps", "best val NLL", "test NLL", "device"), rows))
+    print(table(("id", "name", "family", "dataset", "status", "steps", "best val NLL", "test NLL", "paper", "device"),
+                rows))
     return 0
 
 
@@ -90,10 +93,14 @@ def run_train(args: argparse.Namespace) -> int:
 def run_eval(args: argparse.Namespace) -> int:
     checkpoint = _load(args)
     device = resolve_device("auto")
-    data = _dataset_of(checkpoint, args.split).data
-    nll = mean_nll(checkpoint.model.to(device), data, device=device)
+    split = _dataset_of(checkpoint, args.split)
+    data = split.data
+    nll = mean_nll(checkpoint.model.to(device), data, device=device, labels=split.labels)
     print(f"{args.split} NLL: {nll:.4f} nats per example, {bits_per_dim(checkpoint.model, nll):.4f} bits per dimension "
           f"({len(data)} examples of {checkpoint.meta.get('dataset')})")
+    if compared := comparison(checkpoint.meta.get("dataset") or "", args.split, nll, checkpoint.model.spec.dims):
+        print()
+        print(compared)
     return 0
 
 
@@ -102,11 +109,13 @@ def run_sample(args: argparse.Namespace) -> int:
     model = checkpoint.model.to(resolve_device("auto"))
     config = SamplerConfig(**{knob.name: getattr(args, knob.name) for knob in SAMPLER_FLAGS})
     known = encode_prompt(args.prompt, checkpoint) if args.prompt else None
-    result = generate(model, args.n, config, known=known, length=args.length, window=args.window)
+    labels = torch.tensor(parse_labels(model.spec.labels, args.label)) if args.label is not None else None
+    result = generate(model, args.n, config, known=known, length=args.length, window=args.window, labels=labels)
     path = save_samples(result.samples, model.spec, args.out)
     nll = -result.log_likelihood.mean().item()
-    print(f"wrote {args.n} samples to {path} (mean NLL {nll:.2f} nats, {bits_per_dim(model, nll):.3f} bits/dim; "
-          f"seed {result.seed})")
+    as_class = f" as {describe_labels(model.spec.labels, labels.tolist())}" if labels is not None else ""
+    print(f"wrote {args.n} samples{as_class} to {path} (mean NLL {nll:.2f} nats, {bits_per_dim(model, nll):.3f} "
+          f"bits/dim; seed {result.seed})")
     return 0
 
 

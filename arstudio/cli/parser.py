@@ -70,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--out", required=True, help="output file: .png for images, .wav for audio, .txt for text")
     sample.add_argument("--length", type=int, default=None, help="steps to generate for audio and text")
     sample.add_argument("--prompt", default=None, help="text to continue (text models)")
+    sample.add_argument("--label", default=None, metavar="CLASS",
+                        help="for a conditional model, the class to generate as: 3, or digit=3,voice=en+f2 "
+                             "for several labels")
     sample.add_argument("--window", choices=WINDOW_POLICIES, default="shift",
                         help="past a Transformer's context: shift (drop the oldest half once full; fast) "
                              "or slide (the last context at every step; exact, slow)")

@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-from arstudio.data import load_dataset
+from arstudio.data import ArrayDataset, load_dataset
 from arstudio.errors import UserError
 from arstudio.models import build_model
 from arstudio.models.base import ARModel
@@ -106,6 +106,7 @@ class Trainer:
         torch.manual_seed(config.seed)
         model = build_model(config.family, train.spec, **config.hparams).to(device)
         self.model = model
+        train_labels = _labels_of(train, model, device)
         optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
         batches = torch.Generator().manual_seed(config.seed)
         step = 0
@@ -144,10 +145,11 @@ class Trainer:
                 lr = config.learning_rate * lr_factor(step, config.warmup, config.steps)
                 for group in optimizer.param_groups:
                     group["lr"] = lr
-                batch = data[self.dist.shard(torch.randint(0, len(data), (self.batch_size * self.dist.world_size,),
-                                                           generator=batches))]
+                index = self.dist.shard(torch.randint(0, len(data), (self.batch_size * self.dist.world_size,),
+                                                      generator=batches))
+                batch = data[index]
                 model.on_train_step(step)
-                loss = self._loss(wrapped, batch)
+                loss = self._loss(wrapped, batch, None if train_labels is None else train_labels[index])
                 if not math.isfinite(loss.item()) or loss.item() > DIVERGED_FACTOR * max(1.0, train.spec.uniform_nll):
                     raise UserError(
                         f"Training diverged at step {step + 1}: the loss became {loss.item():.4g} nats, far worse "
@@ -165,7 +167,7 @@ class Trainer:
                 self._emit(StepEvent(step, config.steps, nll, bits_per_dim(model, nll), lr, rate, elapsed))
                 self._record(step, elapsed, "train", nll, bits_per_dim(model, nll))
                 if step % config.eval_every == 0 or step == config.steps:
-                    val = self._evaluate(model, validation.data, step, "validation", elapsed)
+                    val = self._evaluate(model, validation, step, "validation", elapsed)
                     if best is None or val < best:
                         best = val
                         if slots is not None:
@@ -177,7 +179,7 @@ class Trainer:
             else:
                 status = "finished"
                 test = load_dataset(config.dataset, "test", seed=config.seed, **config.dataset_options)
-                test_nll = self._evaluate(model, test.data, step, "test", time.monotonic() - started)
+                test_nll = self._evaluate(model, test, step, "test", time.monotonic() - started)
         except KeyboardInterrupt:
             self._finish(slots, model, optimizer, batches, step, best, "stopped", None, "interrupted from the keyboard")
             raise
@@ -205,10 +207,10 @@ class Trainer:
         self.compiled = False
         self._emit(NoticeEvent(step, message))
 
-    def _loss(self, log_prob: Callable[[Tensor], Tensor], batch: Tensor) -> Tensor:
+    def _loss(self, log_prob: Callable[..., Tensor], batch: Tensor, labels: Tensor | None) -> Tensor:
         on_cuda = self.device.type == "cuda"
         with torch.autocast("cuda", dtype=torch.bfloat16) if on_cuda else contextlib.nullcontext():
-            return -log_prob(batch).float().mean()
+            return -(log_prob(batch) if labels is None else log_prob(batch, labels)).float().mean()
 
     def _wait_if_paused(self, step: int) -> bool:
         """Block while paused; False when a stop was requested."""
@@ -221,10 +223,13 @@ class Trainer:
                 self._set_status("running", step)
         return not self._stop.is_set()
 
-    def _evaluate(self, model: ARModel, data: Tensor, step: int, split: str, elapsed: float) -> float:
-        if len(data) == 0:
+    def _evaluate(self, model: ARModel, examples: ArrayDataset, step: int, split: str, elapsed: float) -> float:
+        if len(examples) == 0:
             raise UserError(f"The {split} split of {self.config.dataset} is empty; use a larger data set.")
-        nll = mean_nll(model, data[: self.config.eval_examples], self.batch_size, self.device)
+        count = self.config.eval_examples
+        labels = _labels_of(examples, model, self.device)
+        nll = mean_nll(model, examples.data[:count], self.batch_size, self.device,
+                       None if labels is None else labels[:count])
         self._emit(EvalEvent(step, split, nll, bits_per_dim(model, nll), elapsed))
         self._record(step, elapsed, split, nll, bits_per_dim(model, nll))
         self._flush(force=True)
@@ -302,8 +307,19 @@ class LogProb(torch.nn.Module):
         super().__init__()
         self.model = model
 
-    def forward(self, x: Tensor) -> Tensor:
-        return self.model.log_prob(x)
+    def forward(self, x: Tensor, labels: Tensor | None = None) -> Tensor:
+        return self.model.log_prob(x, labels)
+
+
+def _labels_of(split: ArrayDataset, model: ARModel, device: torch.device) -> Tensor | None:
+    """The split's labels [N, F] on `device` where the model is conditional (which build_model checked the spec
+    allows); None for an unconditional model."""
+    if not model.conditional:
+        return None
+    if split.labels is None:
+        raise UserError(f"The {split.split} split of {split.name} carries no labels, which a conditional model needs; "
+                        "choose a labelled data set or turn conditional off.")
+    return split.labels.to(device)
 
 
 def _weights_finite(model: ARModel) -> bool:
