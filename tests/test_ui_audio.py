@@ -12,6 +12,7 @@ from types import ModuleType
 
 import numpy as np
 import pytest
+import torch
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QPushButton, QWidget
 
@@ -19,6 +20,7 @@ from arstudio.app.model_source import LoadedModel
 from arstudio.data import DataSpec
 from arstudio.data.export import waveform
 from arstudio.data.files.audio import read_audio
+from arstudio.data.labels import DIGIT_LABELS, LabelSet
 from arstudio.data.mulaw import mu_law_encode
 from arstudio.errors import UserError
 from arstudio.models import build_model
@@ -341,3 +343,21 @@ def test_spectrogram_puts_a_full_scale_tone_at_its_frequency_and_0_db() -> None:
     assert np.argmax(peak) * RATE / window == pytest.approx(1000, abs=RATE / window)
     assert peak.max() == pytest.approx(0.0, abs=0.5)
     assert spectrogram(np.zeros(10), RATE)[0].shape[0] == 1
+
+
+def test_a_conditional_wavenet_speaks_as_the_digit_and_voice_chosen(window, qtbot) -> None:
+    spec = DataSpec("audio", (400,), 256, sample_rate=RATE, labels=(DIGIT_LABELS, LabelSet("voice", ("low", "high"))))
+    model = build_model("wavenet", spec, residual_channels=8, dilation_channels=8, skip_channels=8,
+                        layers_per_cycle=3, conditional=True)
+    panel = audio_panel(window)
+    panel.set_model(LoadedModel(model=model, name="conditional", checkpoint=Path("conditional.json")))
+    assert panel.labels.isVisible()
+    panel.labels.select("digit", "7")
+    panel.labels.select("voice", "high")
+    generate(panel, qtbot, seconds=0.02)
+    codes = torch.from_numpy(panel.codes)[None]
+    with torch.no_grad():
+        logits = model.sequence_logits(codes, torch.tensor([7, 1]))
+    nats = torch.log_softmax(logits, -1).gather(-1, codes[..., None]).sum().item()
+    assert f"log-likelihood {nats:,.1f} nats" in panel.result_label.text()
+    assert panel.result_label.text() != ""

@@ -282,3 +282,39 @@ def test_cancel_a_long_completion_and_refuse_models_without_pictures(make_window
     assert panel.stack.currentIndex() == 0 and "text data" in panel.message.text()
     panel.set_model(None)
     assert panel.stack.currentIndex() == 0
+
+
+def test_a_conditional_pixelcnn_completes_the_digit_as_the_class_chosen(make_window, qtbot, runs,
+                                                                       tmp_path: Path) -> None:
+    """'Generate as' offers the data set's digits for a conditional model only, and the engine gets the one chosen:
+    the completions' log p is the model's log p(x | 3)."""
+    registry = RunStore(tmp_path / "conditional-runs")
+    config = TrainConfig(family="pixelcnn", dataset="binary-digits", hparams={**TINY["pixelcnn"], "conditional": True},
+                         steps=4, batch_size=16, device="cpu", eval_every=1000, eval_examples=32, checkpoint_every=1000)
+    run_id = Trainer(config, registry).run().run_id
+    registry.close()
+    window = make_window()
+    panel = explore(window, runs)
+    assert panel.controls.labels.isHidden()
+    window.close()
+    window = MainWindow(runs_dir=tmp_path / "conditional-runs",
+                        settings=QSettings(str(tmp_path / "other.ini"), QSettings.Format.IniFormat))
+    window.show()
+    try:
+        window.explore_run(run_id)
+        panel = window.image_panel
+        combo = panel.findChild(QWidget, "labelCombo_digit")
+        assert panel.controls.labels.isVisible() and combo.count() == 10
+        panel.controls.labels.select("digit", "3")
+        complete(qtbot, panel, count=3, strategy="temperature")
+        assert keeps_painted(panel) and "as digit 3" in panel.summary.text()
+        model = panel.loaded.model
+        with torch.no_grad():
+            expected = model.log_prob(panel.result.samples, torch.tensor([3]))
+            other = model.log_prob(panel.result.samples, torch.tensor([8]))
+        torch.testing.assert_close(panel.result.log_likelihood, expected, atol=1e-3, rtol=0)
+        assert not torch.allclose(expected, other, atol=1e-3)
+    finally:
+        window.image_panel.completion.forget()
+        window.close()
+        window.deleteLater()

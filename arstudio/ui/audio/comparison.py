@@ -33,9 +33,10 @@ class AudioComparison(QObject):
         self.primer_length = self.length = 0
 
     def start(self, model: ARModel, spec: DataSpec, presets: list[Preset], seed: int | None,
-              primer: torch.Tensor | None, length: int) -> None:
-        """Clips of `length` samples that begin with `primer`; UserError (nothing starts) while one runs."""
-        self.queue.start(model, 1, presets, seed, known=primer, length=length)
+              primer: torch.Tensor | None, length: int, labels: torch.Tensor | None = None) -> None:
+        """Clips of `length` samples that begin with `primer` (as `labels`, for a conditional model); UserError
+        (nothing starts) while one runs."""
+        self.queue.start(model, 1, presets, seed, known=primer, length=length, labels=labels)
         self.levels = spec.levels
         self.primer_length, self.length = (0 if primer is None else len(primer)), length
         self.view.reset(presets)

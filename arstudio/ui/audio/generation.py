@@ -40,9 +40,10 @@ class ClipGeneration(QObject):
         self.primer_length = self.target_length = self.generated_steps = 0
 
     def start(self, model: ARModel, config: SamplerConfig, primer: torch.Tensor | None, length: int,
-              sample_rate: int) -> None:
-        """Generate a clip of `length` samples that begins with `primer`; UserError if one is running."""
-        self.runner.start(model, 1, config, known=primer, length=length)
+              sample_rate: int, labels: torch.Tensor | None = None) -> None:
+        """Generate a clip of `length` samples that begins with `primer` (as `labels`, for a conditional model);
+        UserError if one is running."""
+        self.runner.start(model, 1, config, known=primer, length=length, labels=labels)
         primed = 0 if primer is None else len(primer)
         self.sample_rate = sample_rate
         self.primer_length, self.target_length, self.generated_steps = primed, length, primed

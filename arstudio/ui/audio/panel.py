@@ -33,6 +33,7 @@ from arstudio.ui.audio.generation import ClipGeneration
 from arstudio.ui.audio.playback_bar import PlaybackBar
 from arstudio.ui.audio.player import AudioPlayer
 from arstudio.ui.audio.views import ClipView
+from arstudio.ui.common.label_picker import LabelPicker
 from arstudio.ui.common.panel import ExplorerPanel, Worker
 from arstudio.ui.common.signals import connect_all
 
@@ -59,6 +60,7 @@ class AudioPanel(ExplorerPanel):
         self.primer = PrimerForm()
         self.primer.choose_button.clicked.connect(self.choose_primer_file)
         self.strategy = strategy_form()
+        self.labels = LabelPicker()
         self.seconds = double_spin(0.01, 600.0, 1.0, 0.25)
         self.seconds.setObjectName("audioLengthSeconds")
         self.seconds.setSuffix(" s")
@@ -153,6 +155,7 @@ class AudioPanel(ExplorerPanel):
         form.setContentsMargins(0, 0, 0, 0)
         form.addRow("Length", self.seconds)
         layout.addLayout(form)
+        layout.addWidget(self.labels)
         layout.addWidget(self.strategy)
         buttons = QHBoxLayout()
         buttons.addWidget(self.generate_button, 1)
@@ -180,6 +183,7 @@ class AudioPanel(ExplorerPanel):
     def show_model(self, hint: str) -> None:
         self.player.stop()
         self.primer.set_model(self.loaded)
+        self.labels.set_model(self.loaded.model if self.loaded is not None else None)
         self._clear_clip()
         self.hint.setText(hint)
         self.hint.setVisible(self.loaded is None)
@@ -198,12 +202,14 @@ class AudioPanel(ExplorerPanel):
         try:
             config = self.strategy.config()
             primer, length = self._prompt()
-            self.generation.start(self.loaded.model, config, primer, length, self.loaded.spec.sample_rate)
+            self.generation.start(self.loaded.model, config, primer, length, self.loaded.spec.sample_rate,
+                                  self.labels.labels())
         except UserError as exc:
             self.show_error(exc)
             return
         self.player.stop()
-        self.result_label.setText(f"Generating with {config.describe()}…")
+        as_class = f" {self.labels.describe()}" if self.labels.model is not None else ""
+        self.result_label.setText(f"Generating{as_class} with {config.describe()}…")
         self.progress.setRange(0, length)
         self._show_progress(self.generation.primer_length)
         self._draw()
@@ -247,7 +253,8 @@ class AudioPanel(ExplorerPanel):
                 raise UserError("Tick at least one strategy to compare.")
             seed = self.strategy.config().seed
             primer, length = self._prompt()
-            self.strategies.start(self.loaded.model, self.loaded.spec, presets, seed, primer, length)
+            self.strategies.start(self.loaded.model, self.loaded.spec, presets, seed, primer, length,
+                                  self.labels.labels())
         except UserError as exc:
             self.show_error(exc)
             return

@@ -60,11 +60,13 @@ class ImageCompletion(QObject):
         self.pacer = QTimer(self, interval=FRAME_MILLISECONDS, timeout=self._advance)
         self.job: Job | None = None
 
-    def start(self, model: ARModel, values: np.ndarray, known: np.ndarray, config: SamplerConfig, count: int) -> None:
-        """Complete values [C, H, W] keeping the `known` [H, W] pixels; UserError if one is running."""
+    def start(self, model: ARModel, values: np.ndarray, known: np.ndarray, config: SamplerConfig, count: int,
+              labels: torch.Tensor | None = None) -> None:
+        """Complete values [C, H, W] keeping the `known` [H, W] pixels (as `labels`, for a conditional model);
+        UserError if one is running."""
         mask = np.broadcast_to(known, values.shape)
         self.runner.start(model, count, config, known=torch.from_numpy(values.copy()),
-                          known_mask=torch.from_numpy(mask.copy()))
+                          known_mask=torch.from_numpy(mask.copy()), labels=labels)
         flat = np.where(mask, values, 0).reshape(1, -1)
         self.job = Job(values.shape, model.order.detach().cpu().numpy(), known.copy(), np.repeat(flat, count, 0),
                        config, time.monotonic())

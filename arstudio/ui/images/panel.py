@@ -144,6 +144,7 @@ class ImagePanel(ExplorerPanel):
         self.pane.set_model(loaded, self.order)
         self.brush.set_spec(spec)
         self.controls.set_levels(spec.levels)
+        self.controls.labels.set_model(loaded.model)
         self.grid.reset(0, spec.levels)
         self.summary.clear()
         if self.test_images is not None and len(self.test_images):
@@ -210,13 +211,13 @@ class ImagePanel(ExplorerPanel):
         try:
             known = self._painting()
             self.completion.start(self.loaded.model, self.canvas.values, known, self.controls.config(),
-                                  self.controls.count_spin.value())
+                                  self.controls.count_spin.value(), self.controls.labels.labels())
         except UserError as exc:
             self.show_error(exc)
             return
         self.result = None
         self.results.setCurrentIndex(0)
-        self.strategy = self.controls.form.strategy.name
+        self.strategy = " ".join(filter(None, (self.controls.form.strategy.name, self.controls.labels.describe())))
         self.grid.reset(self.controls.count_spin.value(), self.loaded.spec.levels)
         self.controls.set_running(True)
         self.controls.progress.setRange(0, int((~known).sum()))
@@ -258,7 +259,8 @@ class ImagePanel(ExplorerPanel):
             values = self.canvas.values
             self.comparison.start(self.loaded.model, count, presets, self.controls.seed_spin.value(),
                                   known=torch.from_numpy(values.copy()),
-                                  known_mask=torch.from_numpy(np.broadcast_to(known, values.shape).copy()))
+                                  known_mask=torch.from_numpy(np.broadcast_to(known, values.shape).copy()),
+                                  labels=self.controls.labels.labels())
         except UserError as exc:
             self.show_error(exc)
             return

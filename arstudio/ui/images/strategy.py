@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
 from arstudio.sampling import SamplerConfig
+from arstudio.ui.common.label_picker import LabelPicker
 from arstudio.ui.common.strategy_form import StrategyForm
 
 SEED_HELP = "The same seed gives the same completions"
@@ -28,6 +29,8 @@ class CompletionControls(QGroupBox):
         buttons = QHBoxLayout()
         buttons.addWidget(self.complete_button, 1)
         buttons.addWidget(self.cancel_button)
+        self.labels = LabelPicker(self)
+        self.form.form.addRow(self.labels)
         self.form.form.addRow("Completions", self.count_spin)
         self.form.form.addRow(buttons)
         self.form.form.addRow(self.progress)
