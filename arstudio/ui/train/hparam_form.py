@@ -37,6 +37,18 @@ class HyperParameterForm(QWidget):
             self.layout_.addRow(name.replace("_", " "), editor)
             self.editors[name] = editor
 
+    def offer(self, name: str, available: bool, why_not: str) -> None:
+        """Enable a flag only where the data allows it (conditional needs labels); a disabled flag is off and says why."""
+        editor = self.editors.get(name)
+        if not isinstance(editor, QCheckBox):
+            return
+        tip = editor.property("helpText") or editor.toolTip()
+        editor.setProperty("helpText", tip)
+        editor.setEnabled(available)
+        if not available:
+            editor.setChecked(False)
+        editor.setToolTip(tip if available else f"{tip} {why_not}")
+
     def values(self) -> dict[str, Any]:
         return {name: _get_value(editor) for name, editor in self.editors.items()}
 

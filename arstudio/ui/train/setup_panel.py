@@ -219,8 +219,11 @@ class SetupPanel(QWidget):
             self.data_label.setText("")
             return
         shape = "×".join(map(str, spec.shape))
-        self.data_label.setText(f"{spec.kind}, {shape}, {spec.levels} levels; "
+        labels = "".join(f"; {label.name} labels ({label.size})" for label in spec.labels)
+        self.data_label.setText(f"{spec.kind}, {shape}, {spec.levels} levels{labels}; "
                                 f"uniform baseline {spec.uniform_nll:.1f} nats")
+        self.hparams.offer("conditional", bool(spec.labels),
+                           f"{self.dataset} carries no labels; choose a labelled data set (digits, mnist, ...).")
 
 
 def _spin(low: int, high: int, value: int, tip: str, special: str = "") -> QSpinBox:
