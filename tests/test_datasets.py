@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from arstudio.data import (
     load_dataset,
     patches,
     pydocs,
+    spoken_digits,
     tones,
 )
 from arstudio.data.labels import DIGIT_LABELS
@@ -35,6 +37,7 @@ SMALL_OPTIONS: dict[str, dict] = {
     "patches": {"count": 300},
     "patches-4bit": {"count": 300, "size": 32},
     "tones": {"count": 20, "clip_seconds": 0.25},
+    "spoken-digits": {"count": 20, "clip_seconds": 0.5},
     "pydocs": {"context": 64},
 }
 EXPECTED_SPECS = {
@@ -45,6 +48,9 @@ EXPECTED_SPECS = {
     "patches": DataSpec("image", (3, 16, 16), 256),
     "patches-4bit": DataSpec("image", (3, 32, 32), 16),
     "tones": DataSpec("audio", (2000,), 256, sample_rate=8000),
+    "spoken-digits": DataSpec(
+        "audio", (4000,), 256, sample_rate=8000, labels=(DIGIT_LABELS, spoken_digits.VOICE_LABELS)
+    ),
     "pydocs": DataSpec("text", (64,), 256),
 }
 
@@ -74,6 +80,8 @@ def test_every_data_set_is_tested() -> None:
 
 @pytest.mark.parametrize("name", list(SMALL_OPTIONS))
 def test_each_built_in_set_loads_offline_with_its_spec_and_levels(name: str, fast_pydocs: None) -> None:
+    if name == "spoken-digits" and shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is not installed (sudo apt install espeak-ng); spoken-digits is synthesised with it")
     options = SMALL_OPTIONS[name]
     spec = dataset_spec(name, **options)
     assert spec == EXPECTED_SPECS[name]

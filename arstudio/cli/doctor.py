@@ -122,9 +122,9 @@ def c_compiler() -> Finding:
 def espeak() -> Finding:
     found = shutil.which("espeak-ng")
     if found:
-        return Finding("espeak-ng", "ok", f"{found}: speech data sets can be synthesised")
-    return Finding("espeak-ng", "missing", f"{qt_libraries.install_command(['espeak-ng'])}: only the speech data sets "
-                   "(spoken digits) need it")
+        return Finding("espeak-ng", "ok", f"{found}: the spoken-digits data set can be synthesised")
+    return Finding("espeak-ng", "missing", f"{qt_libraries.install_command(['espeak-ng'])}: only the spoken-digits "
+                   "data set needs it")
 
 
 def gpu() -> Finding:

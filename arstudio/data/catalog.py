@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from arstudio.data import builtin_digits, glyphs, patches, pydocs, tones
+from arstudio.data import builtin_digits, glyphs, patches, pydocs, spoken_digits, tones
 from arstudio.data.examples import ArrayDataset, Examples, make_split
 from arstudio.data.options import resolve_options
 from arstudio.data.spec import DataSpec
@@ -80,6 +80,14 @@ DATASETS: dict[str, DatasetInfo] = {
             tones.tones_spec,
             tones.build_tones,
             {"sample_rate": tones.DEFAULT_RATE, "clip_seconds": tones.DEFAULT_SECONDS, "count": tones.DEFAULT_COUNT},
+        ),
+        DatasetInfo(
+            "spoken-digits",
+            "The words zero to nine in synthetic speech (espeak-ng, not recordings): 12 English voices (6 accents,"
+            " male and female), varied speed and pitch; 8 kHz, mu-law coded, labelled with digit and voice.",
+            spoken_digits.spoken_digits_spec,
+            spoken_digits.build_spoken_digits,
+            {"count": spoken_digits.DEFAULT_COUNT, "clip_seconds": spoken_digits.DEFAULT_SECONDS},
         ),
         DatasetInfo(
             "pydocs",
