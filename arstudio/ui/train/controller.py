@@ -162,7 +162,7 @@ class TrainingController(QObject):
             self.errorRaised.emit(str(exc))
             return
         self.watched, self.last_session, self._to_watch = run_id, session, None
-        self.nll.start_live(f"#{run_id} {record.name}", self.live_spec.dims, self.live_spec.levels)
+        self.nll.start_live(f"#{run_id} {record.name}", self.live_spec.dims, self.live_spec.levels, record.dataset)
         self._drawn, self._earlier_pending = (0, 0), True
         self.progress.setRange(0, max(1, int(record.config.get("steps", 1))))
         self.progress.setValue(record.steps)
@@ -316,7 +316,7 @@ class TrainingController(QObject):
             spec = dataset_spec(run.dataset, **run.config.get("dataset_options", {}))
         except UserError:
             return None
-        series = Series(f"#{run.id} {run.name}", spec.dims, "")
+        series = Series(f"#{run.id} {run.name}", spec.dims, "", run.dataset)
         for row in self.registry.metrics(run_id):
             point = (row.step, row.wall_time, row.nll)
             if row.split == "train":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 import time
 
 from PySide6.QtCore import QEvent, QObject, Signal
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from arstudio.data.references import COMPARABILITY, Reference, references_for
 from arstudio.errors import UserError
 from arstudio.training.run_queue import MAX_PARALLEL, parallel_runs, set_parallel_runs
 from arstudio.training.run_store import ACTIVE_STATUSES, RESUMABLE_STATUSES, RunRecord, RunStore
@@ -33,8 +35,10 @@ TYPICAL_NAME = "made on binary-digits"
 NAME_WIDEST = 360
 """px: the name column grows to fit its longest name up to this; a longer one is elided (its tooltip shows it)."""
 COLUMNS = ("id", "name", "family", "data set", "status", "steps", "progress", "ETA", "best val NLL", "test NLL",
-           "duration", "device")
+           "paper", "duration", "device")
 STATUS_COLUMN = 4
+TEST_COLUMN = COLUMNS.index("test NLL")
+PAPER_COLUMN = COLUMNS.index("paper")
 
 
 class SortableItem(QTableWidgetItem):
@@ -65,6 +69,8 @@ class RunsPanel(QWidget):
         self.registry = registry
         self.table = QTableWidget(0, len(COLUMNS), objectName="runsTable")
         self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.horizontalHeaderItem(PAPER_COLUMN).setToolTip(
+            "The best published test NLL on the run's data set (nats per example); hover a cell for every paper")
         self.table.setSortingEnabled(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -121,6 +127,10 @@ class RunsPanel(QWidget):
             self.table.item(row, NAME_COLUMN).setToolTip(run.name)
             if run.error:
                 self.table.item(row, STATUS_COLUMN).setToolTip(run.error)
+            if published := references_for(run.dataset):
+                tip = published_tooltip(published, run.test_nll)
+                self.table.item(row, TEST_COLUMN).setToolTip(tip)
+                self.table.item(row, PAPER_COLUMN).setToolTip(tip)
             if run.id in selected:
                 self.table.selectRow(row)
         self.table.blockSignals(False)
@@ -249,7 +259,7 @@ def _cells(run: RunRecord) -> list[tuple[str, float | str]]:
         (str(run.id), float(run.id)), (run.name, run.name.lower()), (run.family, run.family),
         (run.dataset, run.dataset), (run.status, run.status), (str(run.steps), float(run.steps)),
         (f"{100 * done:.0f} %", done), (duration(eta) if eta is not None else "", eta if eta is not None else 1e18),
-        _number(run.best_val_nll), _number(run.test_nll),
+        _number(run.best_val_nll), _number(run.test_nll), _paper(run.dataset),
         (time.strftime("%H:%M:%S", time.gmtime(elapsed)), elapsed), (run.device, run.device),
     ]
 
@@ -258,6 +268,23 @@ def duration(seconds: float) -> str:
     """m:ss under an hour, then XhMM."""
     seconds = int(max(0, seconds))
     return f"{seconds // 60}:{seconds % 60:02d}" if seconds < 3600 else f"{seconds // 3600}h{seconds % 3600 // 60:02d}"
+
+
+def _paper(dataset: str) -> tuple[str, float]:
+    """The best published test NLL on `dataset`: "79.20 PixelRNN"."""
+    published = references_for(dataset)
+    return (f"{published[0].nll:.2f} {published[0].model}", published[0].nll) if published else ("", float("inf"))
+
+
+def published_tooltip(published: list[Reference], test_nll: float | None) -> str:
+    """Every published result on the run's data set, with how far the run's test NLL is from each."""
+    lines = [f"Published test NLL on {published[0].dataset} (nats per example):"]
+    for reference in published:
+        gap = f"   yours {test_nll - reference.nll:+.2f}" if test_nll is not None else ""
+        lines.append(f"{reference.nll:.2f}  {reference.model} ({reference.detail}), {reference.paper.short}{gap}")
+    lines.append(f"This run: {test_nll:.2f}" if test_nll is not None else "This run has no test NLL yet.")
+    note = f"Protocol: {published[0].protocol}. {COMPARABILITY.get(published[0].dataset, '')}"
+    return "\n".join([*lines, *textwrap.wrap(note, 100)])
 
 
 def _number(value: float | None) -> tuple[str, float]:
