@@ -30,7 +30,7 @@ def test_smoke_mode_runs_every_group_and_writes_json_and_markdown(tmp_path: Path
     assert {"cpu", "logical_cores", "torch", "device"} <= set(results["machine"])
     assert results["machine"]["device"] == "cpu"
     cases = {case["name"]: case for case in results["cases"]}
-    assert {case["group"] for case in cases.values()} == {"generation", "training", "quality", "gui"}
+    assert {case["group"] for case in cases.values()} == {"generation", "training", "mnist", "quality", "gui"}
     assert {case["status"] for case in cases.values()} <= SETTLED, {n: c.get("reason") for n, c in cases.items()}
     assert cases["gui/timer-gap"]["metrics"]["ticks"] > 10, "the GUI case drives the real window"
     for case in cases.values():
@@ -43,7 +43,9 @@ def test_smoke_mode_runs_every_group_and_writes_json_and_markdown(tmp_path: Path
     assert quality["model_bpd"] > 0 and set(quality["coders_bpd"]) == {"xz", "bzip2", "gzip", "png"}
     markdown = (tmp_path / "latest-smoke.md").read_text()
     assert markdown.startswith("# ARStudio benchmarks: smoke mode")
-    for heading in ("## Generation", "## Training throughput", "## Quality", "## GUI"):
+    epoch = cases["mnist/made-epoch"]["metrics"]
+    assert epoch["steps_per_epoch"] == 5000 and epoch["epoch_seconds"] > 0
+    for heading in ("## Generation", "## Training throughput", "## 28x28 on binarized MNIST", "## Quality", "## GUI"):
         assert heading in markdown
     assert json.loads((tmp_path / "latest-smoke.json").read_text()) == results
 

@@ -38,7 +38,7 @@ class HyperParameterForm(QWidget):
             self.editors[name] = editor
 
     def offer(self, name: str, available: bool, why_not: str) -> None:
-        """Enable a flag only where the data allows it (conditional needs labels); a disabled flag is off and says why."""
+        """Enable a flag only where the data allows it (conditional needs labels); a disabled one is off, says why."""
         editor = self.editors.get(name)
         if not isinstance(editor, QCheckBox):
             return
