@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from arstudio.data import builtin_digits, glyphs, patches, pydocs, spoken_digits, tones
+from arstudio.data import builtin_digits, glyphs, mnist, patches, pydocs, spoken_digits, tones
 from arstudio.data.examples import ArrayDataset, Examples, make_split
 from arstudio.data.options import resolve_options
 from arstudio.data.spec import DataSpec
@@ -60,6 +60,11 @@ DATASETS: dict[str, DatasetInfo] = {
             glyphs.build_glyphs_binary,
             {"count": glyphs.DEFAULT_COUNT},
         ),
+        DatasetInfo("mnist", mnist.MNIST_DESCRIPTION, mnist.mnist_spec, mnist.build_mnist),
+        DatasetInfo(
+            "binarized-mnist", mnist.BINARIZED_DESCRIPTION, mnist.binarized_mnist_spec, mnist.build_binarized_mnist
+        ),
+        DatasetInfo("fashion-mnist", mnist.FASHION_DESCRIPTION, mnist.fashion_mnist_spec, mnist.build_fashion_mnist),
         DatasetInfo(
             "patches",
             "RGB patches of scikit-learn's sample photographs (a temple in China, a flower); 256 levels.",

@@ -9,7 +9,7 @@ import torch
 from torch.utils.data import Dataset
 
 from arstudio.data.spec import DataSpec
-from arstudio.data.splits import split_indices
+from arstudio.data.splits import fixed_split_indices, split_indices
 
 
 @dataclass(frozen=True)
@@ -20,11 +20,15 @@ class Examples:
     groups  per example, the group it is split with (None: every example on its own).
     labels  per example, its classes: [N] for one kind of label (the digit drawn) or [N, F] for F kinds
             (the digit and the voice), in the order of the spec's `labels`.
+    splits  per example, the name of its split ("train", "validation", "test"; see splits.fixed_splits) for
+            a data set with a standard split of its own; then neither the seed nor `groups` changes the
+            splits. None: the splits are drawn from shuffled groups by the seed.
     """
 
     values: np.ndarray
     groups: np.ndarray | None = None
     labels: np.ndarray | None = None
+    splits: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.values)
@@ -60,9 +64,15 @@ class ArrayDataset(Dataset):
 
 
 def make_split(examples: Examples, spec: DataSpec, name: str, split: str, seed: int = 0) -> ArrayDataset:
-    """The `split` of `examples` chosen by `seed`, as an ArrayDataset."""
+    """The `split` of `examples`, as an ArrayDataset: the examples' own split where they name one, else chosen
+    by `seed`."""
     values = np.asarray(examples.values)
-    index = split_indices(len(values), split, seed, examples.groups)
+    if examples.splits is not None:
+        if np.shape(examples.splits) != (len(values),):
+            raise ValueError(f"splits has shape {np.shape(examples.splits)}, expected ({len(values)},)")
+        index = fixed_split_indices(examples.splits, split)
+    else:
+        index = split_indices(len(values), split, seed, examples.groups)
     data = torch.from_numpy(values[index].astype(np.int64, copy=False).reshape(len(index), *spec.shape))
     labels = None
     if examples.labels is not None:

@@ -1,4 +1,9 @@
-"""Deterministic train / validation / test splits that keep related examples together."""
+"""Deterministic train / validation / test splits that keep related examples together.
+
+Most data sets are split here from shuffled groups, the split chosen by a seed. A data set with a standard
+split of its own (MNIST's official test set, say) names each example's split instead (`Examples.splits`,
+built with `fixed_splits`), and then the seed does not change it (`fixed_split_indices`).
+"""
 
 from __future__ import annotations
 
@@ -58,3 +63,22 @@ def split_indices(count: int, split: str, seed: int = 0, groups: np.ndarray | No
     chosen = np.zeros(n, dtype=bool)
     chosen[order[start:stop]] = True
     return np.flatnonzero(chosen[group_of])
+
+
+def fixed_splits(train: int, validation: int, test: int) -> np.ndarray:
+    """Split names for examples stored train first, then validation, then test (for `Examples.splits`)."""
+    return np.repeat(np.array(SPLITS), [train, validation, test])
+
+
+def fixed_split_indices(splits: np.ndarray, split: str) -> np.ndarray:
+    """The sorted indices of the examples whose entry in `splits` (one split name per example) is `split`."""
+    check_split(split)
+    names = np.asarray(splits)
+    unknown = sorted(set(np.unique(names).tolist()) - set(SPLITS))
+    if unknown:
+        raise ValueError(f"splits names {unknown}, which are not among {SPLITS}")
+    index = np.flatnonzero(names == split)
+    if len(index) == 0:
+        raise UserError(f"This data set has no {split} split; choose one of "
+                        f"{', '.join(s for s in SPLITS if s in names)}.")
+    return index
