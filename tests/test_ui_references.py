@@ -8,7 +8,6 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QPushButton, QTableWidget
 
-from arstudio.data import DATASETS
 from arstudio.training.run_store import RunStore
 from arstudio.ui import MainWindow
 
@@ -61,8 +60,6 @@ def test_the_runs_table_shows_the_best_published_figure_beside_the_test_nll(make
 
 
 def test_the_watched_runs_plot_has_the_lines_of_its_data_set_only(make_window, qtbot) -> None:
-    if "binarized-mnist" not in DATASETS:
-        pytest.skip("binarized-mnist is not in the catalog yet")
     window = make_window()
     window.setup.select("made", "binarized-mnist", {"hidden": 8})
     window.setup.steps_spin.setValue(100_000)
