@@ -141,3 +141,19 @@ def test_bad_configurations_are_user_errors(overrides: dict, message: str, regis
 def test_config_validation(field: str, value) -> None:
     with pytest.raises(UserError):
         tiny_config("made", **{field: value})
+
+
+def test_with_published_results_the_test_nll_scores_every_test_example(registry: RunStore) -> None:
+    """Papers report binarized MNIST's NLL over all 10000 test images, so a run of it does too (eval_examples
+    caps only validation), and with a conditional model's labels."""
+    from arstudio.data import load_dataset
+    from arstudio.training.evaluate import mean_nll
+
+    config = TrainConfig(family="made", dataset="binarized-mnist", hparams={"hidden": 32, "layers": 1}, steps=2,
+                         batch_size=8, device="cpu", eval_every=2, eval_examples=16, checkpoint_every=2)
+    summary = Trainer(config, registry).run()
+    model = load_checkpoint(summary.checkpoint).model
+    test = load_dataset("binarized-mnist", "test")
+    assert len(test) == 10000
+    assert summary.test_nll == pytest.approx(mean_nll(model, test.data), rel=1e-5)
+    assert summary.test_nll != pytest.approx(mean_nll(model, test.data[:16]), rel=1e-5)

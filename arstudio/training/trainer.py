@@ -20,6 +20,7 @@ import torch
 from torch import Tensor
 
 from arstudio.data import ArrayDataset, load_dataset
+from arstudio.data.references import references_for
 from arstudio.errors import UserError
 from arstudio.models import build_model
 from arstudio.models.base import ARModel
@@ -36,6 +37,8 @@ from arstudio.training.run_store import RunStore
 METRICS_FLUSH_SECONDS = 1.0
 DIVERGED_FACTOR = 1000.0
 """A loss this many times the uniform baseline D ln K (or not finite) means the run has diverged."""
+EVAL_BATCH = 100
+"""Examples per forward pass when a whole test split is scored (no gradients, so larger than a training batch)."""
 EventCallback = Callable[[TrainEvent], None]
 
 
@@ -179,7 +182,8 @@ class Trainer:
             else:
                 status = "finished"
                 test = load_dataset(config.dataset, "test", seed=config.seed, **config.dataset_options)
-                test_nll = self._evaluate(model, test, step, "test", time.monotonic() - started)
+                whole = bool(references_for(config.dataset))
+                test_nll = self._evaluate(model, test, step, "test", time.monotonic() - started, whole=whole)
         except KeyboardInterrupt:
             self._finish(slots, model, optimizer, batches, step, best, "stopped", None, "interrupted from the keyboard")
             raise
@@ -223,13 +227,16 @@ class Trainer:
                 self._set_status("running", step)
         return not self._stop.is_set()
 
-    def _evaluate(self, model: ARModel, examples: ArrayDataset, step: int, split: str, elapsed: float) -> float:
+    def _evaluate(self, model: ARModel, examples: ArrayDataset, step: int, split: str, elapsed: float,
+                  whole: bool = False) -> float:
+        """The mean NLL of the split's first `eval_examples` examples, or of all of them (`whole`: the test split of a
+        data set with published results, which the papers score on every test example)."""
         if len(examples) == 0:
             raise UserError(f"The {split} split of {self.config.dataset} is empty; use a larger data set.")
-        count = self.config.eval_examples
+        count = len(examples) if whole else self.config.eval_examples
         labels = _labels_of(examples, model, self.device)
-        nll = mean_nll(model, examples.data[:count], self.batch_size, self.device,
-                       None if labels is None else labels[:count])
+        batch = max(self.batch_size, EVAL_BATCH) if whole else self.batch_size
+        nll = mean_nll(model, examples.data[:count], batch, self.device, None if labels is None else labels[:count])
         self._emit(EvalEvent(step, split, nll, bits_per_dim(model, nll), elapsed))
         self._record(step, elapsed, split, nll, bits_per_dim(model, nll))
         self._flush(force=True)
