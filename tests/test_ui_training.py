@@ -61,6 +61,21 @@ def test_window_opens_ready_to_train_with_the_fixed_object_names(make_window) ->
     assert "tones" in offered and "binary-digits" not in offered
 
 
+def test_conditional_is_offered_only_for_labelled_data_and_the_form_names_the_labels(make_window) -> None:
+    from PySide6.QtWidgets import QCheckBox
+
+    window = make_window()
+    window.setup.select("pixelcnn", "binarized-mnist")
+    box = window.findChild(QCheckBox, "hparam_conditional")
+    assert box.isEnabled() and "digit labels (10)" in window.setup.data_label.text()
+    box.setChecked(True)
+    assert window.setup.config().hparams["conditional"] is True
+    window.setup.select("pixelcnn", "patches")
+    box = window.findChild(QCheckBox, "hparam_conditional")
+    assert not box.isEnabled() and not box.isChecked() and "carries no labels" in box.toolTip()
+    assert window.setup.config().hparams["conditional"] is False
+
+
 def test_train_watch_stop_and_find_the_run_again(make_window, qtbot) -> None:
     window = make_window()
     tiny_setup(window, steps=100_000)
