@@ -44,7 +44,7 @@ def test_smoke_mode_runs_every_group_and_writes_json_and_markdown(tmp_path: Path
     markdown = (tmp_path / "latest-smoke.md").read_text()
     assert markdown.startswith("# ARStudio benchmarks: smoke mode")
     epoch = cases["mnist/made-epoch"]["metrics"]
-    assert epoch["steps_per_epoch"] == 5000 and epoch["epoch_seconds"] > 0
+    assert epoch["steps_per_epoch"] == 50000 // 64 + 1 and epoch["batch"] == 64 and epoch["epoch_seconds"] > 0
     for heading in ("## Generation", "## Training throughput", "## 28x28 on binarized MNIST", "## Quality", "## GUI"):
         assert heading in markdown
     assert json.loads((tmp_path / "latest-smoke.json").read_text()) == results
