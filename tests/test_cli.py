@@ -24,10 +24,13 @@ def test_console_module_runs_and_rejects_unknown_commands() -> None:
 def test_datasets_lists_every_built_in_set_with_its_shape(capsys) -> None:
     assert main(["datasets"]) == 0
     out = capsys.readouterr().out
-    for name, shape in (("binary-digits", "1x8x8"), ("glyphs", "1x28x28"), ("patches", "3x16x16"),
-                        ("tones", "4000"), ("pydocs", "256")):
+    for name, shape, labels in (("binary-digits", "1x8x8", "digit (10)"), ("glyphs", "1x28x28", "digit (10)"),
+                                ("patches", "3x16x16", ""), ("tones", "4000", ""), ("pydocs", "256", ""),
+                                ("binarized-mnist", "1x28x28", "digit (10)"), ("mnist", "1x28x28", "digit (10)"),
+                                ("fashion-mnist", "1x28x28", "item (10)"),
+                                ("spoken-digits", "7200", "digit (10), voice (12)")):
         line = next(row for row in out.splitlines() if row.startswith(name + " "))
-        assert shape in line
+        assert shape in line and labels in line
 
 
 def test_without_a_display_the_gui_command_explains_instead_of_crashing() -> None:

@@ -38,8 +38,9 @@ def run_datasets(args: argparse.Namespace) -> int:
     rows = []
     for name, info in DATASETS.items():
         spec = dataset_spec(name)
-        rows.append((name, spec.kind, "x".join(map(str, spec.shape)), spec.levels, info.description))
-    print(table(("name", "kind", "shape", "levels", "description"), rows))
+        labels = ", ".join(f"{label.name} ({label.size})" for label in spec.labels)
+        rows.append((name, spec.kind, "x".join(map(str, spec.shape)), spec.levels, labels, info.description))
+    print(table(("name", "kind", "shape", "levels", "labels", "description"), rows))
     return 0
 
 
