@@ -171,3 +171,19 @@ def test_a_short_conditional_run_generates_the_digit_asked_for() -> None:
         samples = generate(model, 12, SamplerConfig(seed=digit), labels=torch.tensor([digit])).samples
         correct += int((torch.cdist(samples.float().flatten(1), means).argmin(1) == digit).sum())
     assert correct / 120 > 0.3
+
+
+def test_the_marginal_nll_is_the_nll_of_the_mixture_over_classes() -> None:
+    """-log p(x) = -log mean_y p(x | y): between the best class's NLL and that plus ln(classes), and exactly the
+    enumerated mixture."""
+    from arstudio.training.evaluate import marginal_nll, mean_nll
+
+    model = conditional("pixelcnn", TINY)
+    x = torch.randint(0, 2, (5, *model.spec.shape))
+    with torch.no_grad():
+        per_class = torch.stack([model.log_prob(x, labels) for labels in ALL_LABELS])
+    expected = -(torch.logsumexp(per_class, 0) - torch.log(torch.tensor(9.0))).mean().item()
+    assert marginal_nll(model, x) == pytest.approx(expected, abs=1e-4)
+    best = -per_class.max(0).values.mean().item()
+    assert best <= marginal_nll(model, x) <= best + torch.log(torch.tensor(9.0)).item() + 1e-5
+    assert mean_nll(model, x, labels=ALL_LABELS[:1].expand(5, -1)) != pytest.approx(marginal_nll(model, x))

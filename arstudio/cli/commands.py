@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 
 import torch
@@ -20,7 +21,7 @@ from arstudio.sampling import SamplerConfig, generate
 from arstudio.training.checkpoint import Checkpoint, load_checkpoint
 from arstudio.training.config import TrainConfig
 from arstudio.training.device import resolve_device
-from arstudio.training.evaluate import bits_per_dim, mean_nll
+from arstudio.training.evaluate import bits_per_dim, marginal_nll, mean_nll
 from arstudio.training.run_checkpoint import run_checkpoint
 from arstudio.training.run_store import RunStore
 from arstudio.training.trainer import Trainer
@@ -96,9 +97,20 @@ def run_eval(args: argparse.Namespace) -> int:
     device = resolve_device("auto")
     split = _dataset_of(checkpoint, args.split)
     data = split.data
-    nll = mean_nll(checkpoint.model.to(device), data, device=device, labels=split.labels)
-    print(f"{args.split} NLL: {nll:.4f} nats per example, {bits_per_dim(checkpoint.model, nll):.4f} bits per dimension "
+    model = checkpoint.model.to(device)
+    nll = mean_nll(model, data, device=device, labels=split.labels)
+    given = f" given the {'/'.join(model.spec.label_names)}" if model.conditional else ""
+    print(f"{args.split} NLL{given}: {nll:.4f} nats per example, {bits_per_dim(model, nll):.4f} bits per dimension "
           f"({len(data)} examples of {checkpoint.meta.get('dataset')})")
+    if model.conditional:
+        classes = math.prod(label.size for label in model.spec.labels)
+        if args.marginal:
+            nll = marginal_nll(model, data, device=device)
+            print(f"{args.split} NLL, every class equally likely: {nll:.4f} nats per example, "
+                  f"{bits_per_dim(model, nll):.4f} bits per dimension (-log p(x), compared below)")
+        else:
+            print(f"A conditional model scores -log p(x | class), up to ln {classes} = {math.log(classes):.2f} nats "
+                  "below -log p(x); --marginal computes -log p(x), which is what unconditional figures measure.")
     if compared := comparison(checkpoint.meta.get("dataset") or "", args.split, nll, checkpoint.model.spec.dims):
         print()
         print(compared)

@@ -63,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("eval", help="negative log-likelihood of a trained model on a split")
     _model_source(evaluate)
     evaluate.add_argument("--split", default="test", choices=("train", "validation", "test"))
+    evaluate.add_argument("--marginal", action="store_true",
+                          help="for a conditional model, also -log p(x) with every class equally likely (one pass "
+                               "per class): the figure to compare with unconditional models and the papers")
 
     sample = commands.add_parser("sample", help="draw samples and save them as PNG, WAV or text")
     _model_source(sample)
