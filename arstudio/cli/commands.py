@@ -102,16 +102,18 @@ def run_eval(args: argparse.Namespace) -> int:
     given = f" given the {'/'.join(model.spec.label_names)}" if model.conditional else ""
     print(f"{args.split} NLL{given}: {nll:.4f} nats per example, {bits_per_dim(model, nll):.4f} bits per dimension "
           f"({len(data)} examples of {checkpoint.meta.get('dataset')})")
+    who = "this model"
     if model.conditional:
         classes = math.prod(label.size for label in model.spec.labels)
+        who = "this model, given the class (not comparable)"
         if args.marginal:
-            nll = marginal_nll(model, data, device=device)
+            nll, who = marginal_nll(model, data, device=device), "this model, -log p(x)"
             print(f"{args.split} NLL, every class equally likely: {nll:.4f} nats per example, "
                   f"{bits_per_dim(model, nll):.4f} bits per dimension (-log p(x), compared below)")
         else:
             print(f"A conditional model scores -log p(x | class), up to ln {classes} = {math.log(classes):.2f} nats "
                   "below -log p(x); --marginal computes -log p(x), which is what unconditional figures measure.")
-    if compared := comparison(checkpoint.meta.get("dataset") or "", args.split, nll, checkpoint.model.spec.dims):
+    if compared := comparison(checkpoint.meta.get("dataset") or "", args.split, nll, checkpoint.model.spec.dims, who):
         print()
         print(compared)
     return 0

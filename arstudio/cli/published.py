@@ -14,7 +14,7 @@ def best_published(dataset: str) -> str:
     return f"{published[0].nll:.2f} {published[0].model}" if published else ""
 
 
-def comparison(dataset: str, split: str, nll: float, dims: int) -> str:
+def comparison(dataset: str, split: str, nll: float, dims: int, who: str = "this model") -> str:
     """The published results on `dataset` ranked with this model's NLL on `split` among them, the gap to each,
     the papers and the protocol; "" when nothing is published. Published figures are test NLL, so another split
     only gets a pointer to the best one."""
@@ -27,7 +27,7 @@ def comparison(dataset: str, split: str, nll: float, dims: int) -> str:
     bits = nll / (dims * 0.6931471805599453)
     rows = [(f"{r.model} ({r.detail})", f"{r.nll:.2f}", f"{r.bits_per_dim(dims):.4f}", f"{nll - r.nll:+.2f}",
              r.paper.short, r.nll) for r in published]
-    rows.append(("this model", f"{nll:.2f}", f"{bits:.4f}", "", "", nll))
+    rows.append((who, f"{nll:.2f}", f"{bits:.4f}", "", "", nll))
     rows.sort(key=lambda row: row[-1])
     lines = [f"Published test NLL on {dataset}, nats per example:",
              table(("model", "NLL", "bits/dim", "yours - theirs", "paper"), [row[:-1] for row in rows]), "", "Papers:"]
