@@ -26,6 +26,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from arstudio.cli import doctor
 
             return doctor.run(args)
+        if args.command == "zoo":
+            from arstudio.cli import zoo
+
+            return zoo.run(args)
         if args.command == "sweep":
             from arstudio.cli import sweep
 

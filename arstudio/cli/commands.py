@@ -25,6 +25,7 @@ from arstudio.training.evaluate import bits_per_dim, marginal_nll, mean_nll
 from arstudio.training.run_checkpoint import run_checkpoint
 from arstudio.training.run_store import RunStore
 from arstudio.training.trainer import Trainer
+from arstudio.zoo.catalog import ready_model
 
 
 def run_families(args: argparse.Namespace) -> int:
@@ -141,6 +142,8 @@ def encode_prompt(prompt: str, checkpoint: Checkpoint) -> torch.Tensor:
 def _load(args: argparse.Namespace) -> Checkpoint:
     if args.run is not None:
         return load_checkpoint(run_checkpoint(RunStore(args.runs_dir), args.run))
+    if args.ready is not None:
+        return ready_model(args.ready).load()
     return load_checkpoint(args.checkpoint)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from arstudio import __version__
 from arstudio.cli.sweep_args import add_sweep_parser
+from arstudio.cli.zoo_args import add_zoo_parser
 from arstudio.errors import UserError
 from arstudio.sampling import WINDOW_POLICIES
 from arstudio.sampling.knobs import KNOBS
@@ -92,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     screenshot.add_argument("--runs-dir", default=None, help="keep the tour's runs here (default: a temporary "
                                                             "folder, deleted afterwards)")
     add_sweep_parser(commands)
+    add_zoo_parser(commands)
     return parser
 
 
@@ -114,6 +116,7 @@ def _model_source(parser: argparse.ArgumentParser) -> None:
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--run", type=int, help="a run id from `arstudio runs`")
     source.add_argument("--checkpoint", help="a checkpoint file (.json or .safetensors)")
+    source.add_argument("--ready", metavar="NAME", help="a ready-trained model shipped with ARStudio (`arstudio zoo`)")
     _runs_dir(parser)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,8 @@ class Recipe:
     about: str
     config: TrainConfig
     """What `arstudio zoo build NAME` trains; its name is the ready model's."""
+    goal: dict[str, Any] = field(default_factory=dict)
+    """What it should reach on the test split: {"nll": nats} or {"bits_per_dim": bits}; {} when nothing is set."""
 
 
 def load_recipes(path: Path | None = None) -> dict[str, Recipe]:
@@ -42,4 +44,4 @@ def recipe(name: str) -> Recipe:
 
 def _recipe(name: str, entry: dict[str, Any]) -> Recipe:
     config = TrainConfig.from_json({**entry["config"], "name": name})
-    return Recipe(name, str(entry.get("about", "")), config)
+    return Recipe(name, str(entry.get("about", "")), config, dict(entry.get("goal") or {}))
