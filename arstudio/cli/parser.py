@@ -88,6 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
                             help="comma-separated panels: window, train, images, audio, text (default: all)")
     screenshot.add_argument("--quick", action="store_true",
                             help="tiny models and few steps: proves each panel renders, in seconds")
+    screenshot.add_argument("--ready", action="store_true",
+                            help="explore the ready models (`arstudio zoo`) in the Images, Audio and Text steps "
+                                 "instead of training small ones")
     screenshot.add_argument("--theme", default="light", choices=("light", "dark"))
     screenshot.add_argument("--size", default="1280x800", help="window size WIDTHxHEIGHT (default 1280x800)")
     screenshot.add_argument("--runs-dir", default=None, help="keep the tour's runs here (default: a temporary "

@@ -39,6 +39,7 @@ def run_screenshot(args: argparse.Namespace) -> int:
     from arstudio.ui.shell.screenshots import parse_panels, parse_size, take_screenshots
 
     panels, size = parse_panels(args.panels), parse_size(args.size)
-    paths = take_screenshots(args.out, panels, "quick" if args.quick else "docs", args.theme, size, args.runs_dir)
+    profile = "quick" if args.quick else "ready" if args.ready else "docs"
+    paths = take_screenshots(args.out, panels, profile, args.theme, size, args.runs_dir)
     print(f"wrote {len(paths)} screenshot{'s' if len(paths) != 1 else ''} to {Path(args.out)}")
     return 0

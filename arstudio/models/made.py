@@ -96,12 +96,22 @@ class MADE(ARModel):
         self.output = MaskedLinear(hidden, dims * levels)
         self.mask_index = -1
         self.set_mask(0)
+        self.register_load_state_dict_post_hook(self._after_load)
 
     def set_mask(self, index: int) -> None:
         """Install mask `index` (0..num_masks-1): its ordering and connectivity numbers."""
         index %= self.hparams["num_masks"]
         if index == self.mask_index:
             return
+        order, hidden_masks, output_mask = self._masks_for(index)
+        for layer, mask in zip(self.hidden_layers, hidden_masks, strict=True):
+            layer.mask.copy_(mask)
+        self.output.mask.copy_(output_mask)
+        self.order = order.to(self.order.device)
+        self.mask_index = index
+
+    def _masks_for(self, index: int) -> tuple[Tensor, list[Tensor], Tensor]:
+        """Mask `index`'s ordering, hidden-layer masks and output mask, regenerated from (seed, index)."""
         gen = torch.Generator().manual_seed(int(self.hparams["seed"]) * 100_003 + index)
         if index > 0 and self.hparams["order_agnostic"]:
             order = random_ordering(self.spec, gen)
@@ -111,14 +121,25 @@ class MADE(ARModel):
         degree_in = torch.empty(dims, dtype=torch.long)
         degree_in[order] = torch.arange(1, dims + 1)
         below = degree_in.repeat_interleave(self.in_width)
+        hidden_masks = []
         for layer in self.hidden_layers:
             degrees = hidden_degrees(layer.out_features, int(below.min()), dims, gen)
-            layer.mask.copy_((degrees.unsqueeze(1) >= below.unsqueeze(0)).float())
+            hidden_masks.append((degrees.unsqueeze(1) >= below.unsqueeze(0)).float())
             below = degrees
         out_degrees = degree_in.repeat_interleave(self.spec.levels)
-        self.output.mask.copy_((out_degrees.unsqueeze(1) > below.unsqueeze(0)).float())
-        self.order = order.to(self.order.device)
-        self.mask_index = index
+        return order, hidden_masks, (out_degrees.unsqueeze(1) > below.unsqueeze(0)).float()
+
+    def _after_load(self, *_: object) -> None:
+        """Loaded weights bring the masks that were installed when they were saved: find which index that is, so
+        that set_mask and the ensemble never take them for another mask."""
+        self.mask_index = -1
+        for index in range(self.hparams["num_masks"]):
+            _, hidden_masks, output_mask = self._masks_for(index)
+            if torch.equal(output_mask, self.output.mask.cpu()) and all(
+                    torch.equal(mask, layer.mask.cpu()) for mask, layer in zip(hidden_masks, self.hidden_layers,
+                                                                                strict=True)):
+                self.mask_index = index
+                return
 
     def connectivity(self) -> Tensor:
         """[D, D] bool: whether the masks leave a path from input variable i to output variable j."""
@@ -152,9 +173,15 @@ class MADE(ARModel):
         if count == 1:
             return self.log_prob(x, labels)
         current = self.mask_index
+        installed = [layer.mask.clone() for layer in (*self.hidden_layers, self.output)], self.order.clone()
         per_mask = []
         for index in range(count):
             self.set_mask(index)
             per_mask.append(self.log_prob(x, labels))
-        self.set_mask(current)
+        if current >= 0:
+            self.set_mask(current)
+        else:
+            for layer, mask in zip((*self.hidden_layers, self.output), installed[0], strict=True):
+                layer.mask.copy_(mask)
+            self.order, self.mask_index = installed[1], -1
         return torch.logsumexp(torch.stack(per_mask), dim=0) - math.log(count)

@@ -16,14 +16,15 @@ MARGINAL_EXAMPLES = 1000
 """A conditional model's -log p(x) takes one pass per class, so it covers the first 1000 test images."""
 
 
-def test_split(dataset: str, options: dict, seed: int):
+def held_out_split(dataset: str, options: dict, seed: int):
+    """The test split of a recipe's data set."""
     return load_dataset(dataset, "test", seed=seed, **options)
 
 
 def measure(model: ARModel, dataset: str, options: dict, seed: int, examples: int | None = None,
             device: torch.device | None = None) -> Measure:
     """-log p(x) (given the labels, for a conditional model) over the first `examples` test examples (all: None)."""
-    split = test_split(dataset, options, seed)
+    split = held_out_split(dataset, options, seed)
     count = len(split) if examples is None else min(examples, len(split))
     labels = split.labels[:count] if model.conditional and split.labels is not None else None
     nll = mean_nll(model, split.data[:count], batch_size=100, device=device, labels=labels)
@@ -37,7 +38,7 @@ def measure_marginal(model: ARModel, dataset: str, options: dict, seed: int,
     figure for the data set; None for an unconditional model or a data set without published results."""
     if not model.conditional or not references_for(dataset):
         return None
-    split = test_split(dataset, options, seed)
+    split = held_out_split(dataset, options, seed)
     count = min(MARGINAL_EXAMPLES, len(split))
     nll = marginal_nll(model, split.data[:count], batch_size=100, device=device)
     return Measure(nll, count, bits_per_dim(model, nll), "test", None)

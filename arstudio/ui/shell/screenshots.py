@@ -54,6 +54,9 @@ PROFILES: dict[str, dict[str, TourRun]] = {
 }
 """`docs` trains long enough for pictures worth showing (a few minutes on a laptop CPU); `quick` only
 proves every panel renders (tests and the packaged-app check)."""
+READY_TOUR = {"images": "pixelcnn-mnist-digits", "audio": "wavenet-spoken-digits", "text": "transformer-pydocs"}
+"""The `ready` profile explores these shipped models instead of training (the train step still trains `docs`')."""
+PROFILES["ready"] = PROFILES["docs"]
 
 
 def parse_panels(text: str) -> list[str]:
@@ -93,7 +96,7 @@ def take_screenshots(out_dir: str | Path, panels: list[str], profile: str = "doc
                         "Troubleshooting).") from exc
     with tempfile.TemporaryDirectory(prefix="arstudio-screens-") as scratch:
         tour = _Tour(Path(runs_dir) if runs_dir else Path(scratch) / "runs", Path(scratch) / "settings.ini",
-                     PROFILES[profile], theme, size, log)
+                     PROFILES[profile], theme, size, log, READY_TOUR if profile == "ready" else {})
         try:
             return [tour.shoot(panel, out / f"{panel}.png") for panel in panels]
         finally:
@@ -102,7 +105,7 @@ def take_screenshots(out_dir: str | Path, panels: list[str], profile: str = "doc
 
 class _Tour:
     def __init__(self, runs_dir: Path, settings_file: Path, runs: dict[str, TourRun], theme: str,
-                 size: tuple[int, int], log: Callable[[str], None]) -> None:
+                 size: tuple[int, int], log: Callable[[str], None], ready: dict[str, str] | None = None) -> None:
         from PySide6.QtCore import QSettings
         from PySide6.QtWidgets import QApplication
 
@@ -113,7 +116,7 @@ class _Tour:
         self.app = QApplication.instance() or QApplication(["arstudio"])
         configure_application_identity()
         apply_theme(self.app, theme)
-        self.runs, self.log = runs, log
+        self.runs, self.log, self.ready = runs, log, ready or {}
         self.window = MainWindow(runs_dir=runs_dir, settings=QSettings(str(settings_file),
                                                                        QSettings.Format.IniFormat))
         self.window.resize(*size)
@@ -160,9 +163,11 @@ class _Tour:
 
     def _show_images(self) -> None:
         panel = self.window.image_panel
-        self.window.explore_run(self._train("images"))
+        self._explore("images")
         panel.load_test_image(3)
         panel.apply_quick_mask("bottom half")
+        if self.ready:
+            panel.controls.labels.select("digit", 3)
         panel.controls.count_spin.setValue(8)
         panel.complete()
         self._wait(lambda: not panel.is_running() and not panel.completion.is_animating(), 300, "completing")
@@ -170,10 +175,15 @@ class _Tour:
 
     def _show_audio(self) -> None:
         panel = self.window.audio_panel
-        self.window.explore_run(self._train("audio"))
-        panel.primer.select("dataset")
-        panel.primer.seconds.setValue(0.15)
-        panel.seconds.setValue(0.5)
+        self._explore("audio")
+        if self.ready:
+            panel.labels.select("digit", 7)
+            panel.primer.select("none")
+            panel.seconds.setValue(0.9)
+        else:
+            panel.primer.select("dataset")
+            panel.primer.seconds.setValue(0.15)
+            panel.seconds.setValue(0.5)
         panel.strategy.select("top_p")
         panel.strategy.seed.setValue(1)
         panel.generate()
@@ -182,7 +192,7 @@ class _Tour:
 
     def _show_text(self) -> None:
         panel = self.window.text_panel
-        self.window.explore_run(self._train("text"))
+        self._explore("text")
         panel.prompt_edit.setPlainText("def ")
         panel.max_tokens.setValue(80)
         panel.generate()
@@ -192,6 +202,18 @@ class _Tour:
         self._check_no_error()
 
     # Helpers.
+    def _explore(self, step: str) -> None:
+        """Open the step's ready model (the `ready` profile) or train the step's run, in the exploration panels."""
+        if step not in self.ready:
+            self.window.explore_run(self._train(step))
+            return
+        from arstudio.app.model_source import load_checkpoint_model
+        from arstudio.zoo.catalog import ready_model
+
+        name = self.ready[step]
+        self.window.set_loaded_model(load_checkpoint_model(ready_model(name).checkpoint_path, f"ready: {name}"),
+                                     switch=True)
+
     def _train(self, step: str) -> int:
         """Train the step's model with the engine (not the GUI) and return its run id."""
         from arstudio.training.config import TrainConfig
