@@ -13,6 +13,7 @@ from arstudio.training.checkpoint import load_checkpoint
 from arstudio.training.device import resolve_device
 from arstudio.training.run_checkpoint import run_checkpoint
 from arstudio.training.run_store import RunStore
+from arstudio.zoo.catalog import ReadyModel
 
 
 @dataclass
@@ -58,3 +59,11 @@ def load_run_model(registry: RunStore, run_id: int) -> LoadedModel:
     path = run_checkpoint(registry, run_id)
     run = registry.get(run_id)
     return load_checkpoint_model(path, f"#{run.id} {run.name}")
+
+
+def load_ready_model(ready: ReadyModel) -> LoadedModel:
+    """A ready model shipped with ARStudio; a UserError naming it when its files are missing or damaged."""
+    checkpoint = ready.load(device=str(resolve_device("auto")))
+    config = ready.recipe.config
+    return LoadedModel(checkpoint.model.eval(), f"ready: {ready.name}", checkpoint.path, config.dataset,
+                       dict(config.dataset_options), config.seed)

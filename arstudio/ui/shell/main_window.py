@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QTabWidget,
 )
 
-from arstudio.app.model_source import LoadedModel, load_checkpoint_model, load_run_model
+from arstudio.app.model_source import LoadedModel, load_checkpoint_model, load_ready_model, load_run_model
 from arstudio.app.warm_up import WarmUp
 from arstudio.errors import UserError
 from arstudio.training.config import TrainConfig
@@ -88,7 +88,8 @@ class MainWindow(QMainWindow):
         decorate_buttons(self)
 
         connect_all((self.setup.errorRaised, self.show_error), (self.runs.errorRaised, self.show_error),
-                    (self.runs.openRequested, self.explore_run), (self.training.errorRaised, self.show_error),
+                    (self.runs.openRequested, self.explore_run), (self.runs.openReadyRequested, self.explore_ready),
+                    (self.training.errorRaised, self.show_error),
                     (self.training.message, self.status_label.setText),
                     (self.training.runningChanged, self._sync_run_actions),
                     (self.training.runTrained, self._load_quietly))
@@ -140,6 +141,16 @@ class MainWindow(QMainWindow):
             loaded = load_run_model(self.registry, run_id)
         except UserError as exc:
             self.show_error(str(exc))
+            return
+        self.set_loaded_model(loaded, switch=True)
+
+    def explore_ready(self, name: str) -> None:
+        """Load a ready model (see `arstudio zoo`) into the exploration panels and show the fitting one."""
+        try:
+            ready = next(model for model in self.runs.ready if model.name == name)
+            loaded = load_ready_model(ready)
+        except (StopIteration, UserError) as exc:
+            self.show_error(str(exc) or f"There is no ready model called {name}.")
             return
         self.set_loaded_model(loaded, switch=True)
 

@@ -13,6 +13,7 @@ from functools import partial
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QProgressBar
 
+from arstudio.app.ready_targets import curve_points, target_for
 from arstudio.data import dataset_spec
 from arstudio.errors import UserError
 from arstudio.training.config import TrainConfig
@@ -26,6 +27,7 @@ from arstudio.ui.train.runs_panel import RunsPanel, duration
 from arstudio.ui.train.sample_preview import SamplePreview
 from arstudio.ui.train.session import Preview, RunSession
 from arstudio.ui.train.setup_panel import SetupPanel
+from arstudio.zoo.catalog import ReadyModel
 
 QUEUE_MILLISECONDS = 1000
 """How often the window looks for queued runs to start and runs to attach to."""
@@ -163,6 +165,7 @@ class TrainingController(QObject):
             return
         self.watched, self.last_session, self._to_watch = run_id, session, None
         self.nll.start_live(f"#{run_id} {record.name}", self.live_spec.dims, self.live_spec.levels, record.dataset)
+        self._overlay_runs(self.runs.selected_ids())
         self._drawn, self._earlier_pending = (0, 0), True
         self.progress.setRange(0, max(1, int(record.config.get("steps", 1))))
         self.progress.setValue(record.steps)
@@ -307,7 +310,21 @@ class TrainingController(QObject):
         self.runs.refresh()
 
     def _overlay_runs(self, run_ids: list[int]) -> None:
-        self.nll.set_overlays([series for run_id in run_ids if (series := self._run_series(run_id)) is not None])
+        """The selected runs and ready models, and the ready model the watched run is held against (its target)."""
+        overlays = [series for run_id in run_ids if (series := self._run_series(run_id)) is not None]
+        ready = list(self.runs.selected_ready())
+        if (target := self._target()) is not None and target.name not in {model.name for model in ready}:
+            ready.append(target)
+        self.nll.set_overlays(overlays + [series for model in ready if (series := ready_series(model)) is not None])
+
+    def _target(self) -> ReadyModel | None:
+        if self.watched is None:
+            return None
+        try:
+            record = self.registry.get(self.watched)
+        except UserError:
+            return None
+        return target_for(record.family, record.dataset, record.hparams, self.runs.ready)
 
     def _run_series(self, run_id: int) -> Series | None:
         """A run's curves from the store, or None when its data set is gone."""
@@ -325,3 +342,13 @@ class TrainingController(QObject):
                 series.validation.append(point)
         return series
 
+
+
+def ready_series(model: ReadyModel) -> Series | None:
+    """A ready model's training curve from its card, labelled as the target it is."""
+    try:
+        spec = dataset_spec(model.recipe.config.dataset, **model.recipe.config.dataset_options)
+    except UserError:
+        return None
+    return Series(f"ready: {model.name}", spec.dims, "", model.recipe.config.dataset,
+                  curve_points(model, "train"), curve_points(model, "validation"))

@@ -26,6 +26,8 @@ from arstudio.data.references import COMPARABILITY, Reference, references_for
 from arstudio.errors import UserError
 from arstudio.training.run_queue import MAX_PARALLEL, parallel_runs, set_parallel_runs
 from arstudio.training.run_store import ACTIVE_STATUSES, RESUMABLE_STATUSES, RunRecord, RunStore
+from arstudio.ui.train.ready_rows import READY_HINT, READY_ROLE, mark_ready, ready_cells
+from arstudio.zoo.catalog import ReadyModel, ready_models
 
 RESUMABLE = RESUMABLE_STATUSES
 """A finished run has reached its steps; a running or paused one is still going."""
@@ -58,6 +60,7 @@ class SortableItem(QTableWidgetItem):
 class RunsPanel(QWidget):
     selectionChanged = Signal(list)
     openRequested = Signal(int)
+    openReadyRequested = Signal(str)
     resumeRequested = Signal(int)
     watchRequested = Signal(int)
     stopRequested = Signal(list)
@@ -67,6 +70,8 @@ class RunsPanel(QWidget):
     def __init__(self, registry: RunStore, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.registry = registry
+        self.ready = _installed_ready_models()
+        """The ready models shipped with ARStudio: rows of their own above the runs, never in the store."""
         self.table = QTableWidget(0, len(COLUMNS), objectName="runsTable")
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.horizontalHeaderItem(PAPER_COLUMN).setToolTip(
@@ -120,8 +125,9 @@ class RunsPanel(QWidget):
             return
         self.table.setSortingEnabled(False)
         self.table.blockSignals(True)
-        self.table.setRowCount(len(runs))
-        for row, run in enumerate(runs):
+        self.table.setRowCount(len(self.ready) + len(runs))
+        self._fill_ready_rows()
+        for row, run in enumerate(runs, start=len(self.ready)):
             for column, (text, key) in enumerate(_cells(run)):
                 self.table.setItem(row, column, SortableItem(text, key))
             self.table.item(row, NAME_COLUMN).setToolTip(run.name)
@@ -136,6 +142,15 @@ class RunsPanel(QWidget):
         self.table.blockSignals(False)
         self.table.setSortingEnabled(True)
         self.fit_columns()
+
+    def _fill_ready_rows(self) -> None:
+        for row, model in enumerate(self.ready):
+            cells = ready_cells(model)
+            cells[PAPER_COLUMN] = _paper(model.recipe.config.dataset)
+            for column, (text, key) in enumerate(cells):
+                item = SortableItem(text, key)
+                mark_ready(item, model)
+                self.table.setItem(row, column, item)
 
     def fit_columns(self) -> None:
         """Every column as wide as its contents, the name column at least as wide as a typical name, and the
@@ -157,12 +172,19 @@ class RunsPanel(QWidget):
         self.table.setColumnWidth(NAME_COLUMN, max(self.name_width, self.table.viewport().width() - others))
 
     def selected_ids(self) -> list[int]:
+        """The selected runs of the store (ready models are not runs: see `selected_ready`)."""
         rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
-        return [int(self.table.item(row, 0).text()) for row in rows if self.table.item(row, 0)]
+        return [int(item.text()) for row in rows if (item := self.table.item(row, 0)) and not item.data(READY_ROLE)]
+
+    def selected_ready(self) -> list[ReadyModel]:
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        names = {item.data(READY_ROLE) for row in rows if (item := self.table.item(row, 0))}
+        return [model for model in self.ready if model.name in names]
 
     def row_of(self, run_id: int) -> int:
         for row in range(self.table.rowCount()):
-            if self.table.item(row, 0) and int(self.table.item(row, 0).text()) == run_id:
+            item = self.table.item(row, 0)
+            if item and not item.data(READY_ROLE) and int(item.text()) == run_id:
                 return row
         return -1
 
@@ -170,7 +192,7 @@ class RunsPanel(QWidget):
         """The selected run ids, or none (after emitting `hint` as an error) when they do not fit the action."""
         ids = self.selected_ids()
         if not ids or (exactly_one and len(ids) != 1):
-            self.errorRaised.emit(hint)
+            self.errorRaised.emit(READY_HINT if not ids and self.selected_ready() else hint)
             return []
         return ids
 
@@ -244,9 +266,11 @@ class RunsPanel(QWidget):
         self.parallelChanged.emit(count)
 
     def _open_selected(self) -> None:
-        ids = self.selected_ids()
-        if len(ids) == 1:
+        ids, ready = self.selected_ids(), self.selected_ready()
+        if len(ids) == 1 and not ready:
             self.openRequested.emit(ids[0])
+        elif len(ready) == 1 and not ids:
+            self.openReadyRequested.emit(ready[0].name)
 
 
 def _cells(run: RunRecord) -> list[tuple[str, float | str]]:
@@ -291,3 +315,11 @@ def _number(value: float | None) -> tuple[str, float]:
     return ("", float("inf")) if value is None else (f"{value:.4f}", float(value))
 
 
+
+
+def _installed_ready_models() -> list[ReadyModel]:
+    """Every ready model (an unavailable one shows why); none when the recipes file itself cannot be read."""
+    try:
+        return ready_models()
+    except UserError:
+        return []
