@@ -68,6 +68,7 @@ def test_explore_opens_a_ready_model_in_its_panel(make_window, qtbot) -> None:  
     assert window.loaded is not None and window.loaded.name == "ready: wavenet-spoken-digits"
     assert window.tabs.currentWidget() is window.audio_panel
     assert window.audio_panel.labels.model is window.loaded.model, "a conditional model offers its labels"
+    assert window.setup.hparams.values()["conditional"], "Train now would train a model like it: conditional"
 
 
 def test_a_damaged_ready_model_is_shown_unavailable_and_the_others_still_open(qtbot, tmp_path: Path,

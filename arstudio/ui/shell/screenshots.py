@@ -164,10 +164,10 @@ class _Tour:
     def _show_images(self) -> None:
         panel = self.window.image_panel
         self._explore("images")
-        panel.load_test_image(3)
+        panel.load_test_image(0 if self.ready else 3)
         panel.apply_quick_mask("bottom half")
         if self.ready:
-            panel.controls.labels.select("digit", 3)
+            panel.controls.labels.select("digit", 7)  # MNIST's first test image is a 7
         panel.controls.count_spin.setValue(8)
         panel.complete()
         self._wait(lambda: not panel.is_running() and not panel.completion.is_animating(), 300, "completing")
@@ -184,7 +184,7 @@ class _Tour:
             panel.primer.select("dataset")
             panel.primer.seconds.setValue(0.15)
             panel.seconds.setValue(0.5)
-        panel.strategy.select("top_p")
+        panel.strategy.select("temperature" if self.ready else "top_p")
         panel.strategy.seed.setValue(1)
         panel.generate()
         self._wait(lambda: not panel.is_generating(), 300, "generating audio")

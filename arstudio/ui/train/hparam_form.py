@@ -49,6 +49,12 @@ class HyperParameterForm(QWidget):
             editor.setChecked(False)
         editor.setToolTip(tip if available else f"{tip} {why_not}")
 
+    def check(self, name: str) -> None:
+        """Tick the flag `name` where the data allows it."""
+        editor = self.editors.get(name)
+        if isinstance(editor, QCheckBox) and editor.isEnabled():
+            editor.setChecked(True)
+
     def values(self) -> dict[str, Any]:
         return {name: _get_value(editor) for name, editor in self.editors.items()}
 

@@ -16,7 +16,7 @@ READY_HINT = ("Ready models are part of ARStudio: they cannot be renamed, delete
 
 
 def ready_cells(model: ReadyModel) -> list[tuple[str, float | str]]:
-    """The row of a ready model, in the runs table's columns; its id cell sorts before every run."""
+    """The row of a ready model, in the runs table's columns; its id cell (★) sorts apart from the runs' ids."""
     config, card = model.recipe.config, model.card
     if card is None:
         status, steps, best, test, wall, device = "unavailable", "", ("", float("inf")), ("", float("inf")), 0.0, ""

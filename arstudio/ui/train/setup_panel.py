@@ -126,6 +126,9 @@ class SetupPanel(QWidget):
             found = self.dataset_combo.findData(dataset)
             if found >= 0:
                 self.dataset_combo.setCurrentIndex(found)
+        if hparams and hparams.get("conditional"):
+            # Set again once the labelled data set is chosen: under the family's default data it was offered off.
+            self.hparams.check("conditional")
 
     def set_running(self, running: bool) -> None:
         """Pause and Stop while the watched run trains; Train and the form stay free (a new run joins the queue)."""
