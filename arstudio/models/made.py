@@ -103,14 +103,14 @@ class MADE(ARModel):
         index %= self.hparams["num_masks"]
         if index == self.mask_index:
             return
-        order, hidden_masks, output_mask = self._masks_for(index)
+        order, hidden_masks, output_mask = self.masks_for(index)
         for layer, mask in zip(self.hidden_layers, hidden_masks, strict=True):
             layer.mask.copy_(mask)
         self.output.mask.copy_(output_mask)
         self.order = order.to(self.order.device)
         self.mask_index = index
 
-    def _masks_for(self, index: int) -> tuple[Tensor, list[Tensor], Tensor]:
+    def masks_for(self, index: int) -> tuple[Tensor, list[Tensor], Tensor]:
         """Mask `index`'s ordering, hidden-layer masks and output mask, regenerated from (seed, index)."""
         gen = torch.Generator().manual_seed(int(self.hparams["seed"]) * 100_003 + index)
         if index > 0 and self.hparams["order_agnostic"]:
@@ -134,7 +134,7 @@ class MADE(ARModel):
         that set_mask and the ensemble never take them for another mask."""
         self.mask_index = -1
         for index in range(self.hparams["num_masks"]):
-            _, hidden_masks, output_mask = self._masks_for(index)
+            _, hidden_masks, output_mask = self.masks_for(index)
             if torch.equal(output_mask, self.output.mask.cpu()) and all(
                     torch.equal(mask, layer.mask.cpu()) for mask, layer in zip(hidden_masks, self.hidden_layers,
                                                                                 strict=True)):

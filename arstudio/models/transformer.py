@@ -71,11 +71,25 @@ class Block(nn.Module):
         self.mlp = nn.Sequential(nn.Linear(d_model, mlp_ratio * d_model), nn.GELU(),
                                  nn.Linear(mlp_ratio * d_model, d_model), nn.Dropout(dropout))
 
+    def queries_keys_values(self, h: Tensor, rotary: tuple[Tensor, Tensor] | None) -> tuple[Tensor, Tensor, Tensor]:
+        """h [B, L, width] -> q, k, v [B, heads, L, head_dim], positions applied to q and k."""
+        batch, length, _ = h.shape
+        qkv = self.qkv(self.ln1(h)).view(batch, length, 3, self.heads, -1).permute(2, 0, 3, 1, 4)
+        q, k = apply_rotary(qkv[:2], *rotary) if rotary is not None else qkv[:2]
+        return q, k, qkv[2]
+
+    def attention_weights(self, h: Tensor, rotary: tuple[Tensor, Tensor] | None) -> Tensor:
+        """[B, heads, L, L]: how much each position's query attends to each key, causal, rows summing to 1 (what
+        `forward` computes inside scaled_dot_product_attention, spelled out to be looked at)."""
+        q, k, _ = self.queries_keys_values(h, rotary)
+        scores = (q @ k.transpose(-2, -1)) / q.shape[-1] ** 0.5
+        length = h.shape[1]
+        future = torch.ones(length, length, dtype=torch.bool, device=h.device).triu(1)
+        return torch.softmax(scores.float().masked_fill(future, float("-inf")), dim=-1)
+
     def forward(self, h: Tensor, rotary: tuple[Tensor, Tensor] | None, cache: Tensor | None, start: int) -> Tensor:
         batch, length, width = h.shape
-        qkv = self.qkv(self.ln1(h)).view(batch, length, 3, self.heads, -1).permute(2, 0, 3, 1, 4)
-        v = qkv[2]
-        q, k = apply_rotary(qkv[:2], *rotary) if rotary is not None else qkv[:2]
+        q, k, v = self.queries_keys_values(h, rotary)
         if cache is not None:
             cache[0, :, :, start:start + length] = k
             cache[1, :, :, start:start + length] = v
@@ -140,20 +154,34 @@ class Transformer(SequenceModel):
         With a cache, tokens continue the cached ones and the cache is extended.
         """
         start = cache.length if cache is not None else 0
+        h, rotary = self.embed_tokens(tokens, start)
+        for i, block in enumerate(self.blocks):
+            h = block(h, rotary, cache.tensors[i] if cache is not None else None, start)
+        if cache is not None:
+            cache.length = start + tokens.shape[1]
+        return F.linear(self.ln_f(h), self.embed.weight[: self.spec.levels], self.head_bias)
+
+    def embed_tokens(self, tokens: Tensor, start: int = 0) -> tuple[Tensor, tuple[Tensor, Tensor] | None]:
+        """tokens [B, L] at positions start.. -> the residual stream's input [B, L, width] and the rotary tables
+        (None with learned positions, which are added here)."""
         length = tokens.shape[1]
         if start + length > self.context:
             raise UserError(f"The Transformer's context holds {self.context} tokens; got {start + length}.")
         h = self.embed(tokens)
-        rotary = None
         if self.position is not None:
-            h = h + self.position(torch.arange(start, start + length, device=tokens.device))
-        else:
-            rotary = self.rotary(start, length, tokens.device)
-        for i, block in enumerate(self.blocks):
-            h = block(h, rotary, cache.tensors[i] if cache is not None else None, start)
-        if cache is not None:
-            cache.length = start + length
-        return F.linear(self.ln_f(h), self.embed.weight[: self.spec.levels], self.head_bias)
+            return h + self.position(torch.arange(start, start + length, device=tokens.device)), None
+        return h, self.rotary(start, length, tokens.device)
+
+    def attention_maps(self, seq: Tensor) -> Tensor:
+        """seq [B, T] (T <= context) -> [B, layers, heads, T, T]: the attention of every block and head, where
+        row t is the query that predicts seq[:, t] (it sees the start token and seq[:, :t])."""
+        start = torch.full_like(seq[:, :1], self.start_token)
+        h, rotary = self.embed_tokens(torch.cat([start, seq[:, :-1]], dim=1))
+        maps = []
+        for block in self.blocks:
+            maps.append(block.attention_weights(h, rotary))
+            h = block(h, rotary, None, 0)
+        return torch.stack(maps, dim=1)
 
     def sequence_logits(self, seq: Tensor, labels: Tensor | None = None) -> Tensor:
         """seq [B, T] with T <= context -> logits [B, T, K]; step t depends on seq[:, :t]."""
