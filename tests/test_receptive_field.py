@@ -207,3 +207,18 @@ def test_gated_default_is_unchanged_by_the_option() -> None:
     x = example(IMAGE)
     with torch.no_grad():
         assert torch.equal(default(x[None]), explicit(x[None]))
+
+
+def test_inside_benchmark_measures_the_field_and_attention_against_the_goal() -> None:
+    from benchmarks.bench_inside import PARAMS, run
+    from benchmarks.core import Context, MemoryProbe
+
+    device = torch.device("cpu")
+    outcome = run(Context("smoke", PARAMS["smoke"], device, MemoryProbe(device)))
+    assert outcome.status == "ok"
+    for name in ("pixelcnn_2_levels", "pixelcnn_256_levels"):
+        figures = outcome.metrics[name]
+        assert figures["levels"] == figures["layers"] + 1 and figures["nonzero_at_output"] == 14 * 28 + 14
+        assert figures["ratio_to_goal"] == pytest.approx(figures["seconds"])
+    assert outcome.metrics["attention"]["shape"] == [4, 4, 257, 257]
+    assert all(m.met is not None for m in outcome.measures if m.target)
