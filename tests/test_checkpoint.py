@@ -80,6 +80,7 @@ def test_a_made_saved_mid_cycle_scores_its_ensemble_the_same_after_loading(tmp_p
     before = model.eval_log_prob(x)
     loaded = load_checkpoint(save_checkpoint(tmp_path / "made", model, meta={}), family="made").model
     assert loaded.mask_index == 5
+    assert torch.equal(loaded.order, model.order), "generation must follow the order of the masks it loaded"
     assert torch.allclose(loaded.eval_log_prob(x), before, atol=1e-5)
     assert torch.allclose(loaded.log_prob(x), model.log_prob(x), atol=1e-5)
 

@@ -134,10 +134,11 @@ class MADE(ARModel):
         that set_mask and the ensemble never take them for another mask."""
         self.mask_index = -1
         for index in range(self.hparams["num_masks"]):
-            _, hidden_masks, output_mask = self.masks_for(index)
+            order, hidden_masks, output_mask = self.masks_for(index)
             if torch.equal(output_mask, self.output.mask.cpu()) and all(
                     torch.equal(mask, layer.mask.cpu()) for mask, layer in zip(hidden_masks, self.hidden_layers,
                                                                                 strict=True)):
+                self.order = order.to(self.order.device)
                 self.mask_index = index
                 return
 
