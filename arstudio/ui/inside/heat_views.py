@@ -126,13 +126,13 @@ class HeatText(QTextBrowser):
 
     def set_values(self, tokens: list[str], heat: np.ndarray | None, marked: int | None = None,
                    titles: list[str] | None = None) -> None:
-        """Show `tokens` coloured by `heat` (0..1 each, None: plain); `marked` is underlined and boxed."""
+        """Show `tokens` coloured by `heat` (0..1 each; None or NaN: plain); `marked` is underlined and boxed."""
         self.tokens = list(tokens)
         cmap = pg.colormap.get(COLOR_MAP)
         spans = []
         for i, token in enumerate(tokens):
             style = "white-space:pre;"
-            if heat is not None:
+            if heat is not None and not np.isnan(heat[i]):
                 level = float(np.clip(heat[i], 0.0, 1.0))
                 color = cmap.map(0.15 + 0.85 * level, mode="qcolor")
                 text_color = "#000000" if 0.15 + 0.85 * level > 0.55 else "#ffffff"
