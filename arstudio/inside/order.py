@@ -61,7 +61,7 @@ def order_name(model: ARModel, mask_index: int | None = None) -> str:
     if model.hparams.get("ordering") == "random":
         return f"random ordering (seed {model.hparams.get('ordering_seed', 0)})"
     if model.spec.is_sequence:
-        return "left to right, one value after another"
+        return "left-to-right order"
     return "raster order" + (" (R, G, B of each pixel in turn)" if model.spec.shape[0] > 1 else "")
 
 
