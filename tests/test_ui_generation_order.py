@@ -111,3 +111,19 @@ def test_text_appears_character_by_character_and_audio_draws_up_to_the_step(qtbo
     assert wave.drawn == 10 and len(wave.curve.getData()[0]) == 10
     part.set_model(None)
     assert part.findChild(OrderWave, "generationOrderView") is None and not part.play_button.isEnabled()
+
+
+def test_a_colour_pixel_shows_the_channels_generated_so_far_and_the_map_outlines_that_channel(qtbot) -> None:
+    spec = DataSpec("image", (3, 4, 4), 4)
+    part = shown(qtbot, loaded("pixelcnn", spec, channels=12, kernel=3))
+    part.slider.setValue(3 * 5 + 1)
+    view = part.findChild(OrderImage, "generationOrderView")
+    sample = part.shown.sample
+    assert view.rgba.shape == (4, 4, 4) and "row 1, column 1, channel R" in part.caption.text()
+    assert view.rgba[1, 1, 0] == round(int(sample[0, 1, 1]) * 255 / 3) and tuple(view.rgba[1, 1, 1:3]) == (0, 0)
+    assert tuple(view.rgba[1, 2, :3]) == BLANK and tuple(view.rgba[1, 0, :3]) != BLANK
+    order_map = part.findChild(HeatImage, "orderMapView")
+    assert order_map.grid.shape == (4, 12)
+    assert list(zip(*order_map.marker.getData(), strict=True))[0] == (1.0, 1.0)
+    part.slider.setValue(3 * 5 + 2)
+    assert list(zip(*order_map.marker.getData(), strict=True))[0] == (5.0, 1.0), "the G channel's map is next"

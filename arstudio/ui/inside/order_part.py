@@ -47,8 +47,14 @@ def frame_rgba(frame: np.ndarray, levels: int) -> np.ndarray:
 
 def image_cell(position: int, shape: tuple[int, ...]) -> tuple[int, int]:
     """The (row, column) of flat `position` in frame_rgba's picture of a (C, H, W) sample."""
+    row, col = map_cell(position, shape)
+    return (row, col % shape[2]) if shape[0] == 3 else (row, col)
+
+
+def map_cell(position: int, shape: tuple[int, ...]) -> tuple[int, int]:
+    """The (row, column) of flat `position` in the order map (a HeatImage: channels side by side)."""
     channel, row, col = (int(i) for i in np.unravel_index(position, shape))
-    return row, col if shape[0] == 3 else channel * shape[2] + col
+    return row, channel * shape[2] + col
 
 
 class OrderImage(pg.PlotWidget):
@@ -340,8 +346,7 @@ class GenerationOrderPart(InsidePart):
         if isinstance(self.view, OrderImage):
             self.view.set_frame(frame, spec.levels, None if position is None else image_cell(position, spec.shape))
             if isinstance(self.order_map, HeatImage):
-                cell = None if position is None else image_cell(position, spec.shape)
-                self.order_map.outline(*(cell if cell and spec.shape[0] != 3 else (None, None)))
+                self.order_map.outline(*(map_cell(position, spec.shape) if position is not None else (None, None)))
         elif isinstance(self.view, OrderWave):
             self.view.set_frame(mu_law_decode(shown.sample.numpy(), spec.levels - 1), step)
             if isinstance(self.order_map, HeatImage):
