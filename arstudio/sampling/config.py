@@ -11,6 +11,13 @@ from typing import Any
 from arstudio.errors import UserError
 from arstudio.sampling import knobs
 
+STAGES: tuple[str, ...] = tuple(knob.name for knob in knobs.PROCESSORS)
+"""The processor stages whose order a SamplerConfig sets: repetition penalty, temperature, then the filters."""
+DEFAULT_ORDER = STAGES
+"""Today's fixed order, the default."""
+STAGE_LABELS = {knob.name: knob.short for knob in knobs.PROCESSORS}
+"""A stage's short name in labels, e.g. ``"top-p"``."""
+
 
 @dataclass(frozen=True)
 class SamplerConfig:
@@ -23,7 +30,8 @@ class SamplerConfig:
     the last N generated/known values (0 = the whole history); ``early_stopping`` ends beam search
     once ``num_beams`` finished hypotheses exist (for models with an end token). ``seed`` makes
     sampling reproducible. Each field's default, valid range and help are its knob in
-    :mod:`arstudio.sampling.knobs`.
+    :mod:`arstudio.sampling.knobs`. ``order`` lists the processor stages (:data:`STAGES`) in the order they
+    apply, as a permutation of them; by default today's fixed order.
     """
 
     temperature: float = knobs.TEMPERATURE.default
@@ -38,14 +46,18 @@ class SamplerConfig:
     seed: int | None = knobs.SEED.default
     repetition_window: int = knobs.REPETITION_WINDOW.default
     early_stopping: bool = knobs.EARLY_STOPPING.default
+    order: tuple[str, ...] = DEFAULT_ORDER
 
     def __post_init__(self) -> None:
         for knob in knobs.KNOBS:
             object.__setattr__(self, knob.name, knob.validate(getattr(self, knob.name)))
+        object.__setattr__(self, "order", validate_order(self.order))
 
     def to_json(self) -> dict[str, Any]:
-        """All fields as a JSON-serialisable dict."""
-        return dataclasses.asdict(self)
+        """All fields as a JSON-serialisable dict (``order`` as a list)."""
+        data = dataclasses.asdict(self)
+        data["order"] = list(self.order)
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> SamplerConfig:
@@ -77,4 +89,23 @@ class SamplerConfig:
         if not knobs.REPETITION_PENALTY.is_neutral(self.repetition_penalty):
             window = f" (last {self.repetition_window})" if self.repetition_window else ""
             parts.append(knobs.REPETITION_PENALTY.describe(self.repetition_penalty) + window)
+        if self.order != DEFAULT_ORDER:
+            parts.append("order " + " > ".join(STAGE_LABELS[name] for name in self.order))
         return ", ".join(parts)
+
+
+def validate_order(order: Any) -> tuple[str, ...]:
+    """``order`` as a tuple of stage names, or a UserError unless it lists every stage of :data:`STAGES` once."""
+    valid = ", ".join(STAGES)
+    if isinstance(order, str) or not isinstance(order, (list, tuple)) or not all(isinstance(n, str) for n in order):
+        raise UserError(f"order must be a list of the stage names {valid}, got {order!r}.")
+    order = tuple(order)
+    if sorted(order) != sorted(STAGES):
+        unknown = sorted(set(order) - set(STAGES))
+        missing = [name for name in STAGES if name not in order]
+        problems = [f"unknown {', '.join(unknown)}" if unknown else "",
+                    f"missing {', '.join(missing)}" if missing else "",
+                    "a stage listed twice" if not unknown and not missing else ""]
+        raise UserError(f"order must list each of the stages {valid} exactly once "
+                        f"({'; '.join(p for p in problems if p)}), got {', '.join(order) or 'nothing'}.")
+    return order

@@ -1,6 +1,6 @@
 """Logit processors: turn a model's conditional logits into the distribution a sampler draws from.
 
-:func:`apply_processors` composes the processors below in a fixed order:
+:func:`apply_processors` composes the processors below in ``config.order``, by default:
 
 1. repetition penalty: for every value seen in ``history`` (only its last ``repetition_window``
    columns when that is > 0; negative entries are padding), a positive logit is divided by the
@@ -25,8 +25,10 @@ import torch
 from torch import Tensor
 
 from arstudio.sampling.config import SamplerConfig
-from arstudio.sampling.knobs import PROCESSORS, WARPERS
+from arstudio.sampling.knobs import PROCESSORS, REPETITION_PENALTY, WARPERS
 from arstudio.sampling.transforms import as_float32, repetition_penalty
+
+WARPER = {knob.name: knob for knob in WARPERS}
 
 
 def apply_processors(logits: Tensor, config: SamplerConfig, history: Tensor | None = None) -> Tensor:
@@ -38,10 +40,16 @@ def apply_processors(logits: Tensor, config: SamplerConfig, history: Tensor | No
     if logits.dim() != 2:
         raise ValueError(f"logits must be [B, K], got {tuple(logits.shape)}")
     out = logits.to(torch.float32, copy=True)
-    out = repetition_penalty(out, history, config.repetition_penalty, config.repetition_window)
-    for knob in WARPERS:
-        out = knob.process(out, getattr(config, knob.name))
+    for name in config.order:
+        out = apply_stage(out, name, config, history)
     return out
+
+
+def apply_stage(logits: Tensor, name: str, config: SamplerConfig, history: Tensor | None = None) -> Tensor:
+    """One processor stage (a name of ``config.order``) with its setting in ``config``, on float32 ``logits`` [B, K]."""
+    if name == REPETITION_PENALTY.name:
+        return repetition_penalty(logits, history, config.repetition_penalty, config.repetition_window)
+    return WARPER[name].process(logits, getattr(config, name))
 
 
 def is_identity(config: SamplerConfig) -> bool:
