@@ -116,4 +116,5 @@ def _stage(name: str, label: str, logits: Tensor, skipped: bool) -> ChainStage:
     probs = torch.softmax(logits, -1)
     log_p = torch.log_softmax(logits, -1)
     entropy = -torch.where(probs > 0, probs * log_p, torch.zeros_like(probs)).sum()
-    return ChainStage(name, label, logits, probs, float(entropy), int(torch.isfinite(logits).sum()), skipped)
+    return ChainStage(name, label, logits, probs, max(0.0, float(entropy)), int(torch.isfinite(logits).sum()),
+                      skipped)

@@ -19,7 +19,7 @@ from arstudio.sampling.chain import ChainStage, next_value_logits, processor_cha
 from arstudio.ui.common.fitting_scroll import FittingScrollArea
 from arstudio.ui.common.sampler_controls import SamplerControls
 from arstudio.ui.inside.part import InsidePart
-from arstudio.ui.inside.receptive_field_part import example_of
+from arstudio.ui.inside.receptive_field_part import default_position, example_of
 from arstudio.ui.inside.sampler_chain_view import SamplerChainView
 
 DEFAULT_PROMPT = "def "
@@ -121,7 +121,7 @@ class SamplerChainPart(InsidePart):
             self.example = self.example.flatten()[loaded.model.order.cpu()]
             self.position_spin.blockSignals(True)
             self.position_spin.setRange(0, loaded.spec.dims - 1)
-            self.position_spin.setValue(min(max(self.position_spin.value(), 1), loaded.spec.dims - 1))
+            self.position_spin.setValue(default_step(loaded))
             self.position_spin.blockSignals(False)
         self.compute()
 
@@ -208,7 +208,8 @@ class SamplerChainPart(InsidePart):
         what = self._what_follows()
         self.caption.setText(
             f"{what}: the model gives {self.stages[0].entropy:.2f} nats of entropy over {self.stages[0].survivors} "
-            f"values; after {config.describe()}: {last.survivors} remain with {last.entropy:.2f} nats, most probable "
+            f"values; after {config.describe()}: {last.survivors} {'remains' if last.survivors == 1 else 'remain'} "
+            f"with {last.entropy:.2f} nats, most probable "
             f"{self.label_of()(best)} (p = {float(last.probs[best]):.3f})."
             + (" Greedy decoding takes that most probable value." if config.greedy else ""))
 
@@ -233,3 +234,10 @@ class SamplerChainPart(InsidePart):
             row, col = divmod(rest, width)
             where = f" (row {row}, column {col}" + (f", channel {'RGB'[channel]})" if channels == 3 else ")")
         return f"Value {count + 1} of {loaded.spec.dims}{where}, after {count} of {self.example_source}"
+
+
+def default_step(loaded: LoadedModel) -> int:
+    """How many values come first by default: those before the centre pixel (images), or far enough into a
+    sequence that the model sees a full context."""
+    model = loaded.model
+    return int((model.order.cpu() == default_position(model)).nonzero()[0, 0])

@@ -6,7 +6,7 @@ import dataclasses
 import secrets
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
     QGridLayout,
@@ -45,6 +45,8 @@ class TextPanel(ExplorerPanel):
     """Prompt and decoding knobs on the left; the streamed, shaded text above the strategies side by side."""
 
     no_model_hint = "Open a text run (for example a Transformer trained on pydocs) to generate and compare text here."
+    chainRequested = Signal(str, object)
+    """The prompt and the SamplerConfig, when the person asks to see the sampler chain after that prompt."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("textPanel", parent)
@@ -105,6 +107,11 @@ class TextPanel(ExplorerPanel):
         buttons.addWidget(self.generate_button, 2)
         buttons.addWidget(self.cancel_button, 1)
         layout.addLayout(buttons)
+        self.chain_button = QPushButton("Sampler chain…", column, objectName="samplerChainButton")
+        self.chain_button.setToolTip("See the next token's distribution after the prompt and what every sampler "
+                                     "stage makes of it.")
+        self.chain_button.clicked.connect(self.request_chain)
+        layout.addWidget(self.chain_button)
         layout.addWidget(self._build_compare_box(column))
         layout.addStretch(1)
         self.generate_button.clicked.connect(self.generate)
@@ -239,6 +246,15 @@ class TextPanel(ExplorerPanel):
         self.last_result = None
         self.status.setText(f"Generating with {config.describe()}…")
         self._update_buttons()
+
+    def request_chain(self) -> None:
+        """Emit chainRequested with the prompt and the current sampler settings."""
+        try:
+            config = self.controls.config()
+        except UserError as exc:
+            self.show_error(exc)
+            return
+        self.chainRequested.emit(self.prompt_edit.toPlainText(), config)
 
     def compare(self) -> None:
         """The same prompt and seed through every ticked strategy, one after another, into compareGrid."""
