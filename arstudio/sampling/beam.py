@@ -9,6 +9,7 @@ with it at no cost and ranked by sum log p / length ** length_penalty.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import torch
 from torch import Tensor
@@ -19,13 +20,37 @@ from arstudio.sampling.request import GenerationStep, Layout, StepCallback, Step
 from arstudio.sampling.transforms import repetition_penalty
 
 
+@dataclass
+class BeamLayer:
+    """What the first search did at one step (recorded when beam_search is given a `trace` list).
+
+    parents, tokens, scores, finished: [keep], the hypotheses it kept, best first: the index of each one's
+    parent among the previous layer's kept hypotheses, the value it appended, its score (cumulative ranked
+    log-probability) and whether it has ended. pruned_parents, pruned_tokens, pruned_scores: the best
+    candidates it did not keep (at most `keep` of them). final: on the last layer, the kept hypotheses'
+    scores after the length penalty, by which the result was chosen.
+    """
+
+    step: int
+    parents: Tensor
+    tokens: Tensor
+    scores: Tensor
+    finished: Tensor
+    pruned_parents: Tensor
+    pruned_tokens: Tensor
+    pruned_scores: Tensor
+    final: Tensor | None = None
+
+
 def beam_search(model: ARModel, layout: Layout, n: int, config: SamplerConfig, values: Tensor, mask: Tensor,
                 new_stepper: StepperFactory, eos: int | None,
-                callback: StepCallback | None, labels: Tensor | None = None) -> tuple[Tensor, Tensor, bool]:
+                callback: StepCallback | None, labels: Tensor | None = None,
+                trace: list[BeamLayer] | None = None) -> tuple[Tensor, Tensor, bool]:
     """Returns (seq, log_probs, stopped_early) for n samples in chain-rule order.
 
     When every sample shares the same known values (and labels), one search returns its n best hypotheses;
-    otherwise each sample gets its own search and its best hypothesis.
+    otherwise each sample gets its own search and its best hypothesis. trace: a list that receives a
+    BeamLayer per step for the first search (recording changes nothing the search does).
     """
     shared = bool((values == values[:1]).all() and (mask == mask[:1]).all()
                   and (labels is None or (labels == labels[:1]).all()))
@@ -50,7 +75,8 @@ def beam_search(model: ARModel, layout: Layout, n: int, config: SamplerConfig, v
         ranked = _restrict(ranked, mask[:, t].repeat_interleave(beams), values[:, t].repeat_interleave(beams),
                            finished, eos)
         keep = min(width, beams * levels)
-        top_scores, top_index = (scores.view(-1, 1) + ranked).view(searches, beams * levels).topk(keep, dim=1)
+        candidates = (scores.view(-1, 1) + ranked).view(searches, beams * levels)
+        top_scores, top_index = candidates.topk(keep, dim=1)
         rows = (torch.arange(searches, device=device).unsqueeze(1) * beams + top_index // levels).flatten()
         chosen = (top_index % levels).flatten()
         step_raw = torch.where(finished[rows], 0.0, raw_step[rows, chosen])
@@ -62,6 +88,8 @@ def beam_search(model: ARModel, layout: Layout, n: int, config: SamplerConfig, v
             lengths = torch.where(newly, float(t + 1), lengths)
             finished = finished | newly
         stepper.commit(t, chosen)
+        if trace is not None:
+            trace.append(_layer(t, candidates[0], top_index[0], top_scores[0], finished[:keep], levels))
         scores, beams = top_scores, keep
         if callback is not None:
             best = rows.view(searches, keep)[:, 0]
@@ -75,6 +103,8 @@ def beam_search(model: ARModel, layout: Layout, n: int, config: SamplerConfig, v
             stepper.seq[:, t + 1:] = eos
             break
     final = scores / lengths.view(searches, beams) ** config.length_penalty
+    if trace:
+        trace[-1].final = final[0].clone()
     seq, raw = stepper.seq.view(searches, beams, total), raw.view(searches, beams, total)
     if shared:
         best = final[0].topk(min(n, beams)).indices
@@ -95,3 +125,11 @@ def _restrict(ranked: Tensor, known: Tensor, known_values: Tensor, finished: Ten
         padding[:, eos] = 0.0
         ranked = torch.where(finished[:, None], padding, ranked)
     return ranked
+
+
+def _layer(t: int, candidates: Tensor, kept: Tensor, kept_scores: Tensor, finished: Tensor, levels: int) -> BeamLayer:
+    """The trace of one step of the first search: what it kept and the best of what it pruned."""
+    ranked = candidates.topk(min(2 * len(kept), len(candidates))).indices
+    pruned = ranked[~torch.isin(ranked, kept)][:len(kept)]
+    return BeamLayer(t, (kept // levels).clone(), (kept % levels).clone(), kept_scores.clone(), finished.clone(),
+                     pruned // levels, pruned % levels, candidates[pruned].clone())
