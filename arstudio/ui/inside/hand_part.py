@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from arstudio.app.model_source import LoadedModel
 from arstudio.app.presets import builtin_presets
 from arstudio.data.mulaw import mu_law_decode
-from arstudio.data.text_codec import encode_text, symbol_label
+from arstudio.data.text_codec import decode_text, encode_text, symbol_label
 from arstudio.errors import UserError
 from arstudio.sampling import SamplerConfig
 from arstudio.sampling.hand import HandGeneration, HandStep
@@ -315,11 +315,11 @@ class HandPart(InsidePart):
             view.marker.setValue(state.step)
             view.marker.setVisible(state.position is not None)
         elif isinstance(view, QTextBrowser):
-            tokens = [html.escape(symbol_label(int(v), spec)) for v in state.values[:state.step]]
+            text = html.escape(decode_text(state.values[:state.step].tolist(), spec))
             cursor = "" if state.position is None else \
                 f'<span style="background-color:{MARK};color:#000000;">&nbsp;?&nbsp;</span>'
             view.setHtml('<div style="font-family:monospace;font-size:14px;white-space:pre-wrap;">'
-                         + "".join(tokens) + cursor + "</div>")
+                         + text + cursor + "</div>")
 
     def _caption(self, state: Snapshot) -> str:
         spec = self.loaded.spec  # type: ignore[union-attr]
