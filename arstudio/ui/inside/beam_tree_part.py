@@ -79,6 +79,7 @@ class BeamTreeView(QGraphicsView):
             self.best_edges += int(node.best)
         self.nodes = boxes
         scene.setSceneRect(scene.itemsBoundingRect().adjusted(-20, -20, 20, 20))
+        self.horizontalScrollBar().setValue(self.horizontalScrollBar().minimum())
 
     @staticmethod
     def _layout(tree: BeamTree) -> list[QPointF]:
@@ -141,6 +142,8 @@ class BeamTreePart(InsidePart):
         for widget, stretch in ((self.prompt_label, 0), (self.prompt_edit, 1), (QLabel("Beams"), 0),
                                 (self.beams_spin, 0), (self.steps_label, 0), (self.steps_spin, 0)):
             row.addWidget(widget, stretch)
+        row.addStretch(1)
+        row.setStretch(1, 4)
         self.beams_spin.valueChanged.connect(lambda _value: self.compute())
         self.steps_spin.valueChanged.connect(lambda _value: self.compute())
         self.body.addLayout(row)
