@@ -28,6 +28,7 @@ from arstudio.ui.common.dialogs import show_error
 from arstudio.ui.common.fitting_scroll import FittingScrollArea
 from arstudio.ui.common.signals import connect_all
 from arstudio.ui.images.panel import ImagePanel
+from arstudio.ui.inside.panel import InsidePanel
 from arstudio.ui.shell.geometry import fit_frame_when_shown, place_window, save_window
 from arstudio.ui.shell.help_dialogs import show_about, show_shortcuts
 from arstudio.ui.shell.icons import decorate_buttons
@@ -68,7 +69,9 @@ class MainWindow(QMainWindow):
         self.image_panel = ImagePanel()
         self.audio_panel = AudioPanel()
         self.text_panel = TextPanel()
-        self.explorers = {"Images": self.image_panel, "Audio": self.audio_panel, "Text": self.text_panel}
+        self.inside_panel = InsidePanel()
+        self.explorers = {"Images": self.image_panel, "Audio": self.audio_panel, "Text": self.text_panel,
+                          "Inside": self.inside_panel}
         for title, panel in self.explorers.items():
             self.tabs.addTab(panel, title)
             panel.errorRaised.connect(self.show_error)
@@ -92,7 +95,8 @@ class MainWindow(QMainWindow):
                     (self.training.errorRaised, self.show_error),
                     (self.training.message, self.status_label.setText),
                     (self.training.runningChanged, self._sync_run_actions),
-                    (self.training.runTrained, self._load_quietly))
+                    (self.training.runTrained, self._load_quietly),
+                    (self.text_panel.chainRequested, self.open_sampler_chain))
         self._restore_settings()
 
     def _train_view(self) -> QSplitter:
@@ -163,6 +167,11 @@ class MainWindow(QMainWindow):
             self.setup.select(loaded.family, loaded.dataset, dict(loaded.model.hparams))
         if switch:
             self.tabs.setCurrentWidget(self.explorers[EXPLORER_OF_KIND[loaded.spec.kind]])
+
+    def open_sampler_chain(self, prompt: str, config: object) -> None:
+        """The Text panel's prompt and settings, stage by stage, in the Inside view."""
+        self.tabs.setCurrentWidget(self.inside_panel)
+        self.inside_panel.open_chain(prompt, config)  # type: ignore[arg-type]
 
     def _load_quietly(self, run_id: int) -> None:
         try:
