@@ -30,7 +30,8 @@ def test_smoke_mode_runs_every_group_and_writes_json_and_markdown(tmp_path: Path
     assert {"cpu", "logical_cores", "torch", "device"} <= set(results["machine"])
     assert results["machine"]["device"] == "cpu"
     cases = {case["name"]: case for case in results["cases"]}
-    assert {case["group"] for case in cases.values()} == {"generation", "training", "mnist", "quality", "gui"}
+    groups = {"generation", "training", "mnist", "quality", "gui", "inside"}
+    assert {case["group"] for case in cases.values()} == groups
     assert {case["status"] for case in cases.values()} <= SETTLED, {n: c.get("reason") for n, c in cases.items()}
     assert cases["gui/timer-gap"]["metrics"]["ticks"] > 10, "the GUI case drives the real window"
     for case in cases.values():

@@ -210,7 +210,7 @@ def test_gated_default_is_unchanged_by_the_option() -> None:
 
 
 def test_inside_benchmark_measures_the_field_and_attention_against_the_goal() -> None:
-    from benchmarks.bench_inside import PARAMS, run
+    from benchmarks.cases.inside import PARAMS, run
     from benchmarks.core import Context, MemoryProbe
 
     device = torch.device("cpu")

@@ -3,7 +3,7 @@ of a default-size PixelCNN on MNIST's shape, binary and 256 levels (fresh weight
 training), and the attention maps of a default Transformer over 256 tokens.
 
 A case in the pattern of benchmarks/cases (`case(mode)` returns a Case whose `run(ctx)` gives an Outcome); also
-runnable on its own: `python -m benchmarks.bench_inside [--mode smoke|quick|full] [--device cpu]`.
+runnable on its own: `python -m benchmarks.cases.inside [--mode smoke|quick|full] [--device cpu]`.
 """
 
 from __future__ import annotations
