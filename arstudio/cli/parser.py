@@ -85,7 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
     screenshot = commands.add_parser("screenshot", help="open the window offscreen, walk the tour and save PNGs")
     screenshot.add_argument("out", metavar="OUT_DIR", help="folder for <panel>.png")
     screenshot.add_argument("--panels", default="window,train,images,audio,text",
-                            help="comma-separated panels: window, train, images, audio, text (default: all)")
+                            help="comma-separated panels: window, train, images, audio, text, and the Inside "
+                                 "view's inside-masks, inside-field, inside-wavenet-field, inside-attention, "
+                                 "inside-surprisal, inside-chain, inside-hand, inside-beam, inside-order "
+                                 "(default: the first five)")
     screenshot.add_argument("--quick", action="store_true",
                             help="tiny models and few steps: proves each panel renders, in seconds")
     screenshot.add_argument("--ready", action="store_true",

@@ -18,7 +18,10 @@ from typing import Any
 
 from arstudio.errors import UserError
 
-PANELS = ("window", "train", "images", "audio", "text")
+INSIDE_SHOTS = ("inside-masks", "inside-field", "inside-wavenet-field", "inside-attention", "inside-surprisal",
+                "inside-chain", "inside-hand", "inside-beam", "inside-order")
+"""The Inside view's steps (arstudio.ui.shell.inside_tour): each shows one part on a ready model."""
+PANELS = ("window", "train", "images", "audio", "text", *INSIDE_SHOTS)
 THEMES = ("light", "dark")
 DEFAULT_SIZE = (1280, 800)
 
@@ -117,6 +120,7 @@ class _Tour:
         configure_application_identity()
         apply_theme(self.app, theme)
         self.runs, self.log, self.ready = runs, log, ready or {}
+        self.inside_models: dict[str, Any] = {}
         self.window = MainWindow(runs_dir=runs_dir, settings=QSettings(str(settings_file),
                                                                        QSettings.Format.IniFormat))
         self.window.resize(*size)
@@ -125,7 +129,13 @@ class _Tour:
 
     def shoot(self, panel: str, path: Path) -> Path:
         self.log(f"{panel}: preparing…")
-        getattr(self, f"_show_{panel}")()
+        if panel in INSIDE_SHOTS:
+            from arstudio.ui.shell.inside_tour import show_inside
+
+            show_inside(self.window, panel, self._wait, self.inside_models)
+            self._check_no_error()
+        else:
+            getattr(self, f"_show_{panel}")()
         self._settle()
         if not self.window.grab().save(str(path)):
             raise UserError(f"Could not write {path}. Check the folder is writable.")
