@@ -41,3 +41,17 @@ def test_mistakes_in_the_screenshot_command_exit_2(tmp_path: Path, capsys) -> No
     assert "Unknown panel garden" in capsys.readouterr().err
     assert main(["screenshot", str(tmp_path), "--size", "big"]) == 2
     assert "WIDTHxHEIGHT" in capsys.readouterr().err
+
+
+def test_the_inside_views_screenshots_come_from_the_ready_models(tmp_path: Path) -> None:
+    from arstudio.ui.shell.inside_tour import SHOTS
+    from arstudio.ui.shell.screenshots import INSIDE_SHOTS
+
+    assert tuple(SHOTS) == INSIDE_SHOTS
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "ARSTUDIO_HOME": str(tmp_path / "home")}
+    out = tmp_path / "shots"
+    done = subprocess.run([sys.executable, "-m", "arstudio", "screenshot", str(out), "--panels",
+                           "inside-masks,inside-attention"], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    for name in ("inside-masks", "inside-attention"):
+        assert distinct_colours(out / f"{name}.png") > 60, name
