@@ -1,0 +1,105 @@
+"""The Transformer against a plain PyTorch GPT of the same size (benchmarks/cases/plain_gpt.py, nanoGPT's style):
+training throughput on pydocs, and decoding past the context, where ours shifts its window (cached) and the
+plain GPT recomputes the window every step. Also ours with the shift against ours recomputing, at 4 contexts.
+
+Both models: 4 layers, 4 heads, 128 wide, context 256, learned positions, GELU, the same batch of pydocs."""
+
+from __future__ import annotations
+
+import time
+
+import torch
+
+from arstudio.data import load_dataset
+from arstudio.models import build_model
+from arstudio.sampling import SamplerConfig, generate
+from arstudio.training.config import TrainConfig
+from arstudio.training.trainer import LogProb
+from benchmarks.cases.plain_gpt import PlainGPT
+from benchmarks.core import Case, Context, Measure, Outcome, at_least
+
+PARAMS = {"smoke": {"seconds": 0.3, "new": 32, "contexts": 0.25, "repeats": 1},
+          "quick": {"seconds": 3.0, "new": 512, "contexts": 4, "repeats": 1},
+          "full": {"seconds": 15.0, "new": 512, "contexts": 4, "repeats": 3}}
+TRAINING_GOAL, DECODING_GOAL, SHIFT_GOAL = 1.0, 3000.0, 10.0
+
+
+def case(mode: str) -> Case:
+    return Case("baseline/transformer-vs-plain-gpt", "baseline", "Transformer vs a plain GPT in nanoGPT's style "
+                "(4x4x128, context 256): training, and decoding past the context", run, PARAMS[mode], timeout=900)
+
+
+def run(ctx: Context) -> Outcome:
+    data = load_dataset("pydocs", "train").data.to(ctx.device)
+    torch.manual_seed(0)
+    ours = build_model("transformer", load_dataset("pydocs", "test").spec, positions="learned").to(ctx.device)
+    context = ours.context
+    plain = PlainGPT(vocab=257, block=context).to(ctx.device)
+    batch = TrainConfig(family="transformer", dataset="pydocs").examples_per_batch(ours.spec.dims)
+    seconds = ctx.options["seconds"]
+    ours_rate = _training_rate(ctx, ours, LogProb(ours), data, batch, seconds)
+    plain_rate = _training_rate(ctx, plain, None, data, batch, seconds)
+    ctx.mark("training")
+    new = ctx.options["new"]
+    ours.eval()
+    plain.eval()
+    generate(ours, 1, SamplerConfig(seed=0), length=8)
+    _, ours_s = ctx.best_of(ctx.options["repeats"], lambda: generate(ours, 1, SamplerConfig(seed=1), length=new))
+    start = torch.full((1, 1), 256, dtype=torch.long, device=ctx.device)
+    generator = torch.Generator(device=ctx.device).manual_seed(1)
+    _, plain_s = ctx.best_of(ctx.options["repeats"], lambda: plain.generate(start, new, generator))
+    ctx.mark("decoding")
+    long = int(ctx.options["contexts"] * context)
+    shifted = generate(ours, 1, SamplerConfig(seed=2), length=long)
+    _, shifted_s = ctx.timed(lambda: generate(ours, 1, SamplerConfig(seed=2), length=long))
+    recomputed, recomputed_s = ctx.timed(lambda: generate(ours, 1, SamplerConfig(seed=2), length=long,
+                                                          use_cache=False))
+    ctx.mark("shift vs recomputation")
+    del shifted, recomputed
+    per_token = {"ours": new / ours_s, "plain": new / plain_s}
+    return Outcome(
+        measures=[Measure("training, ours", round(ours_rate), "tokens/s"),
+                  Measure("training, plain GPT", round(plain_rate), "tokens/s"),
+                  at_least(ours_rate / plain_rate, TRAINING_GOAL, "training, ours / plain GPT"),
+                  at_least(per_token["ours"], DECODING_GOAL, f"decoding {new} new tokens, ours (cached, shift)",
+                           "tokens/s"),
+                  Measure(f"decoding {new} new tokens, plain GPT (recomputes)", round(per_token["plain"], 1),
+                          "tokens/s"),
+                  Measure("decoding, ours / plain GPT", round(per_token["ours"] / per_token["plain"], 2), "x"),
+                  at_least(recomputed_s / shifted_s, SHIFT_GOAL,
+                           f"{long} new tokens ({ctx.options['contexts']:g} contexts): shift / recomputation")],
+        metrics={"batch": batch, "context": context, "training_tokens_per_s": {"ours": ours_rate, "plain": plain_rate},
+                 "decoding_tokens_per_s": per_token, "shift_seconds": shifted_s, "recomputed_seconds": recomputed_s,
+                 "long_tokens": long, "threads": torch.get_num_threads()},
+        notes=[f"{torch.get_num_threads()} threads; the same batches of {batch} pydocs streams for both models; "
+               "the plain GPT reads the start token then the stream, as ours does."],
+    )
+
+
+def _training_rate(ctx: Context, model: torch.nn.Module, loss_of: LogProb | None, data: torch.Tensor, batch: int,
+                   seconds: float) -> float:
+    """Tokens per second of eager training with AdamW for about `seconds` (after two warm-up steps)."""
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    batches = torch.Generator().manual_seed(0)
+    model.train()
+
+    def step() -> None:
+        x = data[torch.randint(0, len(data), (batch,), generator=batches).to(data.device)]
+        if loss_of is not None:
+            loss = -loss_of(x).float().mean()
+        else:
+            inputs = torch.cat([torch.full_like(x[:, :1], 256), x[:, :-1]], 1)
+            loss = model.loss(inputs, x)  # type: ignore[operator]
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+
+    step()
+    step()
+    steps, start = 0, time.perf_counter()
+    while steps < 2 or time.perf_counter() - start < seconds:
+        step()
+        steps += 1
+    ctx.synchronize()
+    return steps * batch * data.shape[1] / (time.perf_counter() - start)
