@@ -16,6 +16,7 @@ from torch import Tensor, nn
 
 from arstudio.data import DataSpec
 from arstudio.errors import UserError
+from arstudio.models import transformer_native
 from arstudio.models.base import SequenceModel
 from arstudio.models.steppers import WINDOW_POLICIES, RecomputeStepper, Stepper, window_start
 
@@ -212,6 +213,7 @@ class KVCacheStepper(Stepper):
         super().__init__(model, seq)
         self.policy = policy
         self.cache = model.new_cache(seq.shape[0])
+        self.native = transformer_native.native_step(model)
         self.begin = 0
         """The first value in the cache (after its start token)."""
 
@@ -220,6 +222,8 @@ class KVCacheStepper(Stepper):
         begin = window_start(self.policy, t, model.window)
         if begin == self.begin and self.cache.length == t - begin:
             token = self.seq[:, t - 1:t] if t > begin else self.start_tokens(1)
+            if self.native is not None:
+                return self.native(token[:, 0], self.cache)
             return model.forward_tokens(token, self.cache)[:, -1]
         self.begin, self.cache.length = begin, 0
         tokens = torch.cat([self.start_tokens(1), self.seq[:, begin:t]], dim=1)
