@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 from arstudio.data import DataSpec
@@ -152,3 +153,10 @@ class SequenceModel(ARModel):
     def logits(self, x: Tensor, labels: Tensor | None = None) -> Tensor:
         self.check_input(x)
         return self.from_sequence(self.sequence_logits(self.to_sequence(x), labels))
+
+    def log_prob(self, x: Tensor, labels: Tensor | None = None) -> Tensor:
+        """As ARModel.log_prob, summed in chain-rule order: no reordering of the logits, one fused cross-entropy."""
+        self.check_input(x)
+        seq = self.to_sequence(x)
+        logits = self.sequence_logits(seq, labels).float()
+        return -F.cross_entropy(logits.flatten(0, 1), seq.flatten(), reduction="none").view(seq.shape).sum(1)

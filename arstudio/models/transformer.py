@@ -75,9 +75,10 @@ class Block(nn.Module):
     def queries_keys_values(self, h: Tensor, rotary: tuple[Tensor, Tensor] | None) -> tuple[Tensor, Tensor, Tensor]:
         """h [B, L, width] -> q, k, v [B, heads, L, head_dim], positions applied to q and k."""
         batch, length, _ = h.shape
-        qkv = self.qkv(self.ln1(h)).view(batch, length, 3, self.heads, -1).permute(2, 0, 3, 1, 4)
-        q, k = apply_rotary(qkv[:2], *rotary) if rotary is not None else qkv[:2]
-        return q, k, qkv[2]
+        q, k, v = self.qkv(self.ln1(h)).view(batch, length, 3, self.heads, -1).permute(2, 0, 3, 1, 4).unbind(0)
+        if rotary is not None:
+            q, k = apply_rotary(q, *rotary), apply_rotary(k, *rotary)
+        return q, k, v
 
     def attention_weights(self, h: Tensor, rotary: tuple[Tensor, Tensor] | None) -> Tensor:
         """[B, heads, L, L]: how much each position's query attends to each key, causal, rows summing to 1 (what

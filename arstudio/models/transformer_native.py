@@ -13,15 +13,25 @@ logits to float rounding.
 from __future__ import annotations
 
 import ctypes
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
 from arstudio.native.transformer_step import WEIGHTS, FloatPointer, NetStruct, kernel
 
-if TYPE_CHECKING:
-    from arstudio.models.transformer import KVCache, Transformer
+Transformer = nn.Module
+"""arstudio.models.transformer.Transformer, which imports this module (so it is not imported here)."""
+
+
+class KVCache(Protocol):
+    """What the step needs of arstudio.models.transformer.KVCache."""
+
+    tensors: Tensor
+    length: int
+
+    @property
+    def capacity(self) -> int: ...
 
 
 class KernelWeights:
@@ -75,6 +85,8 @@ class NativeStep:
         self.weights = KernelWeights(model)
         self.net = ctypes.byref(self.weights.struct)
         self._scratch = torch.empty(0)
+        self.threads = min(2, torch.get_num_threads())
+        """1, or 2 to share each step with the kernel's second thread."""
 
     def __call__(self, tokens: Tensor, cache: KVCache) -> Tensor:
         """tokens [B] (values or the start token) at position cache.length -> logits [B, K]; extends the cache."""
@@ -82,12 +94,12 @@ class NativeStep:
         batch, w = len(tokens), self.weights
         if not cache.tensors.is_contiguous():
             cache.tensors = cache.tensors.contiguous()
-        needed = batch * (7 * w.width + w.hidden) + cache.capacity
+        needed = batch * (8 * w.width + w.hidden) + 2 * cache.capacity
         if self._scratch.numel() < needed:
             self._scratch = torch.empty(needed)
         out = torch.empty(batch, w.levels)
         status = self.step(self.net, batch, tokens.data_ptr(), cache.length, cache.tensors.data_ptr(),
-                           cache.capacity, self._scratch.data_ptr(), out.data_ptr())
+                           cache.capacity, self._scratch.data_ptr(), out.data_ptr(), self.threads)
         if status != 0:
             raise ValueError(f"Tokens must lie in 0..{w.levels} and position {cache.length} inside the context.")
         cache.length += 1

@@ -25,7 +25,7 @@ from arstudio.data.paths import cache_dir
 
 SWITCH = "ARSTUDIO_NATIVE"
 """Set to ``off`` (or 0, no, false) to use the PyTorch fallbacks."""
-FLAGS = ("-O3", "-shared", "-fPIC", "-std=c99")
+FLAGS = ("-O3", "-shared", "-fPIC", "-std=c11", "-pthread")
 BUILD_TIMEOUT_S = 120
 
 _lock = threading.Lock()

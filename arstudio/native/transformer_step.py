@@ -37,5 +37,5 @@ def kernel() -> ctypes._CFuncPtr | None:
     if step.argtypes is None:
         step.restype = ctypes.c_int32
         step.argtypes = [ctypes.POINTER(NetStruct), ctypes.c_int32, ctypes.c_void_p, ctypes.c_int32, ctypes.c_void_p,
-                         ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p]
+                         ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int32]
     return step

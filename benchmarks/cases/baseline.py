@@ -6,7 +6,9 @@ Both models: 4 layers, 4 heads, 128 wide, context 256, learned positions, GELU, 
 
 from __future__ import annotations
 
+import statistics
 import time
+from collections.abc import Callable
 
 import torch
 
@@ -37,8 +39,9 @@ def run(ctx: Context) -> Outcome:
     plain = PlainGPT(vocab=257, block=context).to(ctx.device)
     batch = TrainConfig(family="transformer", dataset="pydocs").examples_per_batch(ours.spec.dims)
     seconds = ctx.options["seconds"]
-    ours_rate = _training_rate(ctx, ours, LogProb(ours), data, batch, seconds)
-    plain_rate = _training_rate(ctx, plain, None, data, batch, seconds)
+    rates = _training_rates(ctx, {"ours": _training_step(ours, LogProb(ours), data, batch),
+                                  "plain": _training_step(plain, None, data, batch)}, batch * data.shape[1], seconds)
+    ours_rate, plain_rate = rates["ours"], rates["plain"]
     ctx.mark("training")
     new = ctx.options["new"]
     ours.eval()
@@ -72,13 +75,32 @@ def run(ctx: Context) -> Outcome:
                  "decoding_tokens_per_s": per_token, "shift_seconds": shifted_s, "recomputed_seconds": recomputed_s,
                  "long_tokens": long, "threads": torch.get_num_threads()},
         notes=[f"{torch.get_num_threads()} threads; the same batches of {batch} pydocs streams for both models; "
-               "the plain GPT reads the start token then the stream, as ours does."],
+               "the plain GPT reads the start token then the stream, as ours does; training rates are medians of "
+               "interleaved steps."],
     )
 
 
-def _training_rate(ctx: Context, model: torch.nn.Module, loss_of: LogProb | None, data: torch.Tensor, batch: int,
-                   seconds: float) -> float:
-    """Tokens per second of eager training with AdamW for about `seconds` (after two warm-up steps)."""
+def _training_rates(ctx: Context, steps: dict[str, Callable[[], None]], tokens_per_step: int,
+                    seconds: float) -> dict[str, float]:
+    """Tokens per second of each training step, from the median of rounds that run every step once in turn for
+    about `seconds` each (after two warm-up rounds), so the shared machine's slow spells fall on both alike."""
+    times: dict[str, list[float]] = {name: [] for name in steps}
+    for _ in range(2):
+        for step in steps.values():
+            step()
+    begin = time.perf_counter()
+    while min(len(t) for t in times.values()) < 3 or time.perf_counter() - begin < seconds * len(steps):
+        for name, step in steps.items():
+            start = time.perf_counter()
+            step()
+            ctx.synchronize()
+            times[name].append(time.perf_counter() - start)
+    return {name: tokens_per_step / statistics.median(t) for name, t in times.items()}
+
+
+def _training_step(model: torch.nn.Module, loss_of: LogProb | None, data: torch.Tensor,
+                   batch: int) -> Callable[[], None]:
+    """One step of eager training with AdamW on a random batch of `data`."""
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
     batches = torch.Generator().manual_seed(0)
     model.train()
@@ -95,11 +117,4 @@ def _training_rate(ctx: Context, model: torch.nn.Module, loss_of: LogProb | None
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
 
-    step()
-    step()
-    steps, start = 0, time.perf_counter()
-    while steps < 2 or time.perf_counter() - start < seconds:
-        step()
-        steps += 1
-    ctx.synchronize()
-    return steps * batch * data.shape[1] / (time.perf_counter() - start)
+    return step
