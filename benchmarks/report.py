@@ -34,7 +34,8 @@ def to_markdown(results: dict[str, Any]) -> str:
     sections = (("Generation", "generation", generation_table), ("Training throughput", "training", training_table),
                 ("28x28 on binarized MNIST", "mnist", generation_table),
                 ("Quality against general-purpose coders", "quality", quality_table), ("GUI", "gui", generation_table),
-                ("Inside view", "inside", generation_table))
+                ("Inside view", "inside", generation_table),
+                ("Against a plain GPT in nanoGPT's style", "baseline", generation_table))
     for title, group, table in sections:
         chosen = [case for case in cases if case["group"] == group]
         if chosen:

@@ -30,7 +30,7 @@ def test_smoke_mode_runs_every_group_and_writes_json_and_markdown(tmp_path: Path
     assert {"cpu", "logical_cores", "torch", "device"} <= set(results["machine"])
     assert results["machine"]["device"] == "cpu"
     cases = {case["name"]: case for case in results["cases"]}
-    groups = {"generation", "training", "mnist", "quality", "gui", "inside"}
+    groups = {"generation", "training", "mnist", "quality", "gui", "inside", "baseline"}
     assert {case["group"] for case in cases.values()} == groups
     assert {case["status"] for case in cases.values()} <= SETTLED, {n: c.get("reason") for n, c in cases.items()}
     assert cases["gui/timer-gap"]["metrics"]["ticks"] > 10, "the GUI case drives the real window"
@@ -40,6 +40,9 @@ def test_smoke_mode_runs_every_group_and_writes_json_and_markdown(tmp_path: Path
             assert case["measures"], case["name"]
     for name in ("generation/transformer", "generation/wavenet", "generation/pixelcnn"):
         assert all(m["met"] for m in cases[name]["measures"] if m["label"].startswith("identical")), name
+    baseline = cases["baseline/transformer-vs-plain-gpt"]
+    assert baseline["status"] == "ok", baseline.get("reason")
+    assert baseline["metrics"]["training_tokens_per_s"]["plain"] > 0
     quality = cases["quality/binary-digits"]["metrics"]
     assert quality["model_bpd"] > 0 and set(quality["coders_bpd"]) == {"xz", "bzip2", "gzip", "png"}
     markdown = (tmp_path / "latest-smoke.md").read_text()
