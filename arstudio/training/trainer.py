@@ -31,6 +31,7 @@ from arstudio.training.device import resolve_device
 from arstudio.training.distributed import Distributed
 from arstudio.training.evaluate import bits_per_dim, mean_nll
 from arstudio.training.events import EvalEvent, NoticeEvent, StatusEvent, StepEvent, TrainEvent
+from arstudio.training.optimizer import adamw
 from arstudio.training.run_checkpoint import run_slots
 from arstudio.training.run_store import RunStore
 
@@ -110,7 +111,7 @@ class Trainer:
         model = build_model(config.family, train.spec, **config.hparams).to(device)
         self.model = model
         train_labels = _labels_of(train, model, device)
-        optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
+        optimizer = adamw(model.parameters(), config.learning_rate, config.weight_decay)
         batches = torch.Generator().manual_seed(config.seed)
         step = 0
         slots: CheckpointSlots | None = None

@@ -16,6 +16,7 @@ from arstudio.data import load_dataset
 from arstudio.models import build_model
 from arstudio.sampling import SamplerConfig, generate
 from arstudio.training.config import TrainConfig
+from arstudio.training.optimizer import adamw
 from arstudio.training.trainer import LogProb
 from benchmarks.cases.plain_gpt import PlainGPT
 from benchmarks.core import Case, Context, Measure, Outcome, at_least
@@ -100,8 +101,9 @@ def _training_rates(ctx: Context, steps: dict[str, Callable[[], None]], tokens_p
 
 def _training_step(model: torch.nn.Module, loss_of: LogProb | None, data: torch.Tensor,
                    batch: int) -> Callable[[], None]:
-    """One step of eager training with AdamW on a random batch of `data`."""
-    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    """One step of eager training with AdamW on a random batch of `data`: ours with the trainer's optimizer, the
+    plain GPT with AdamW's default (per-tensor) loop, as nanoGPT uses on a CPU."""
+    optimizer = adamw(model.parameters(), 1e-3) if loss_of is not None else torch.optim.AdamW(model.parameters(), 1e-3)
     batches = torch.Generator().manual_seed(0)
     model.train()
 
