@@ -227,6 +227,8 @@ class KVCacheStepper(Stepper):
                 return self.native(token[:, 0], self.cache)
             return model.forward_tokens(token, self.cache)[:, -1]
         self.begin, self.cache.length = begin, 0
+        if self.native is not None:
+            self.native.rest()
         tokens = torch.cat([self.start_tokens(1), self.seq[:, begin:t]], dim=1)
         return model.forward_tokens(tokens, self.cache)[:, -1]
 

@@ -18,7 +18,7 @@ from typing import Protocol
 import torch
 from torch import Tensor, nn
 
-from arstudio.native.transformer_step import WEIGHTS, FloatPointer, NetStruct, kernel
+from arstudio.native.transformer_step import WEIGHTS, FloatPointer, NetStruct, kernel, rest
 
 Transformer = nn.Module
 """arstudio.models.transformer.Transformer, which imports this module (so it is not imported here)."""
@@ -87,6 +87,12 @@ class NativeStep:
         self._scratch = torch.empty(0)
         self.threads = min(2, torch.get_num_threads())
         """1, or 2 to share each step with the kernel's second thread."""
+        self._rest = rest()
+
+    def rest(self) -> None:
+        """Let the kernel's second thread sleep before PyTorch runs a prefill on both cores."""
+        if self.threads > 1 and self._rest is not None:
+            self._rest()
 
     def __call__(self, tokens: Tensor, cache: KVCache) -> Tensor:
         """tokens [B] (values or the start token) at position cache.length -> logits [B, K]; extends the cache."""

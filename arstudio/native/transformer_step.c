@@ -128,13 +128,14 @@ typedef struct {
 } Job;
 
 /* The second thread: it waits for a job by spinning (for SPIN_NS, so consecutive steps find it awake), then
- * sleeping on a condition variable. `arrived[i]` counts the barriers thread i has reached in all steps. */
+ * sleeping on a condition variable; at once after `transformer_rest`, so that PyTorch's own threads have the
+ * core for a prefill. `arrived[i]` counts the barriers thread i has reached in all steps. */
 #define SPIN_NS 2000000L
 static struct {
     pthread_mutex_t lock;   /* one step at a time, from whichever caller thread */
     pthread_mutex_t wake_lock;
     pthread_cond_t wake;
-    atomic_int started, sleeping;
+    atomic_int started, sleeping, resting;
     atomic_long job_number, first_job;
     atomic_long arrived[2];
     Job job;
@@ -248,7 +249,7 @@ static void *work(void *unused) {
         const long since = now_ns();
         for (int spins = 0; atomic_load(&pool.job_number) == seen; ++spins) {
             relax();
-            if ((spins & 255) == 255 && now_ns() - since > SPIN_NS) {
+            if (atomic_load(&pool.resting) || ((spins & 255) == 255 && now_ns() - since > SPIN_NS)) {
                 pthread_mutex_lock(&pool.wake_lock);
                 atomic_store(&pool.sleeping, 1);
                 while (atomic_load(&pool.job_number) == seen) pthread_cond_wait(&pool.wake, &pool.wake_lock);
@@ -309,6 +310,7 @@ int32_t transformer_step(const Net *net, int32_t batch, const int64_t *tokens, i
         return 0;
     }
     pool.job = job;
+    atomic_store(&pool.resting, 0);
     atomic_fetch_add(&pool.job_number, 1);
     if (atomic_load(&pool.sleeping)) {
         pthread_mutex_lock(&pool.wake_lock);
@@ -319,3 +321,6 @@ int32_t transformer_step(const Net *net, int32_t batch, const int64_t *tokens, i
     pthread_mutex_unlock(&pool.lock);
     return 0;
 }
+
+/* Let the second thread sleep now rather than spin for its next job (the caller is about to run other work). */
+void transformer_rest(void) { atomic_store(&pool.resting, 1); }

@@ -39,3 +39,13 @@ def kernel() -> ctypes._CFuncPtr | None:
         step.argtypes = [ctypes.POINTER(NetStruct), ctypes.c_int32, ctypes.c_void_p, ctypes.c_int32, ctypes.c_void_p,
                          ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int32]
     return step
+
+
+def rest() -> ctypes._CFuncPtr | None:
+    """The loaded `transformer_rest` (the second thread sleeps at once instead of spinning), or None."""
+    library = build.load(KERNEL)
+    if library is None:
+        return None
+    function = library.transformer_rest
+    function.restype, function.argtypes = None, []
+    return function
